@@ -1,0 +1,1 @@
+"""The command line: the GUI's twin (see DESIGN.md, "CLI contract")."""

@@ -1,0 +1,14 @@
+"""What every command gets: the data directory, the chosen network, output mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CliContext:
+    home: Path
+    network: str
+    rpc: str | None
+    as_json: bool

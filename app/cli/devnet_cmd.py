@@ -1,0 +1,46 @@
+"""`basketry devnet start|stop|status|reset`."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.context import CliContext
+from app.cli.output import emit, progress_printer
+from app.devnet.manager import DEFAULT_BLOCK_TIME, Devnet
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    devnet = commands.add_parser("devnet", help="the local demo network (anvil + real Uniswap)")
+    actions = devnet.add_subparsers(dest="devnet_command", required=True, metavar="ACTION")
+    start = actions.add_parser("start", help="start it (installing and deploying on first use)")
+    start.add_argument("--port", type=int, help="RPC port on 127.0.0.1 (default 8545, else a free one)")
+    start.add_argument("--block-time", type=int, default=DEFAULT_BLOCK_TIME,
+                       help="also mine an empty block every N seconds; 0 mines only on transactions "
+                            f"(default {DEFAULT_BLOCK_TIME})")
+    actions.add_parser("stop", help="stop it; its state is kept")
+    actions.add_parser("status", help="whether it runs, and its contracts, tokens and vaults")
+    actions.add_parser("reset", help="stop it and forget its chain; the next start deploys anew")
+    devnet.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    devnet = Devnet(ctx.home)
+    if args.devnet_command == "start":
+        status = devnet.start(progress_printer(ctx.as_json), port=args.port,
+                              block_time=args.block_time or None)
+        verb = "already running" if status.reused else "running"
+        emit(status.as_json(), ctx.as_json,
+             f"Demo network {verb} at {status.rpc_url} (chain id {status.chain_id}, block {status.block}).")
+    elif args.devnet_command == "stop":
+        stopped = devnet.stop()
+        emit({"stopped": stopped}, ctx.as_json,
+             "Demo network stopped; its state is kept." if stopped else "Demo network was not running.")
+    elif args.devnet_command == "status":
+        status = devnet.status()
+        text = (f"Demo network running at {status.rpc_url}, chain id {status.chain_id}, block {status.block}."
+                if status.running else "Demo network is not running.")
+        emit(status.as_json(), ctx.as_json, text)
+    elif args.devnet_command == "reset":
+        devnet.reset()
+        emit({"reset": True}, ctx.as_json, "Demo network reset: the next start deploys a fresh chain.")
+    return 0

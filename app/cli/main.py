@@ -1,0 +1,71 @@
+"""`basketry` entry point: parse, dispatch, and turn every error into one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app import __version__
+from app.cli import devnet_cmd, network_cmd
+from app.cli.context import CliContext
+from app.cli.output import emit_error
+from app.errors import BasketryError, UserCancelled
+from app.paths import data_home
+
+COMMAND_MODULES = (devnet_cmd, network_cmd)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so bad usage is reported like any error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+class UsageError(BasketryError):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="basketry", description="Self-custody portfolio: one-transaction index "
+                     "buys, ERC-4626 vaults, honest previews. With no command, opens the app.")
+    parser.add_argument("--version", action="version", version=f"basketry {__version__}")
+    parser.add_argument("--home", help="data directory (default: $BASKETRY_HOME or the platform's)")
+    parser.add_argument("--network", default="demo", help="network name from networks.json (default: demo)")
+    parser.add_argument("--rpc", help="RPC URL for the network (overrides settings)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        ctx = CliContext(home=data_home(args.home), network=args.network, rpc=args.rpc, as_json=args.json)
+        if args.command is None:
+            return _open_gui(ctx)
+        return args.handler(args, ctx)
+    except UserCancelled:
+        return 1
+    except BasketryError as exc:
+        emit_error(str(exc), as_json)
+        return 2
+    except KeyboardInterrupt:
+        emit_error("interrupted", as_json)
+        return 130
+
+
+def _open_gui(ctx: CliContext) -> int:
+    # The one place the core hands over to the Qt face; imported lazily so the CLI never
+    # loads Qt (app/ stays headless).
+    from views.app import run_gui
+
+    return run_gui(ctx)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Chain time on the demo network: every block 12 s after the one before, and a way to
+jump ahead (to watch vault yield accrue without waiting a year)."""
+
+from __future__ import annotations
+
+from app.chain.client import ChainClient
+from app.devnet.node import BLOCK_TIMESTAMP_INTERVAL
+
+
+def pin_block_timestamps(client: ChainClient) -> None:
+    """Make the next block 12 s after the latest, and every later one 12 s after its parent.
+
+    Needed at every start: anvil would otherwise restart from the wall clock, so timestamps
+    could repeat or run backwards across a restart.
+    """
+    latest = client.block("latest")
+    client.rpc("evm_setNextBlockTimestamp", [int(latest["timestamp"]) + BLOCK_TIMESTAMP_INTERVAL])
+    client.rpc("anvil_setBlockTimestampInterval", [BLOCK_TIMESTAMP_INTERVAL])
+
+
+def advance_time(client: ChainClient, seconds: int) -> int:
+    """Mine one block ``seconds`` after the latest (the interval rule resumes after it).
+
+    ``evm_increaseTime`` is ignored while a timestamp interval is set, hence this.
+    Returns the new block's timestamp.
+    """
+    if seconds < BLOCK_TIMESTAMP_INTERVAL:
+        raise ValueError(f"advance by at least {BLOCK_TIMESTAMP_INTERVAL} s")
+    target = int(client.block("latest")["timestamp"]) + seconds
+    client.rpc("evm_setNextBlockTimestamp", [target])
+    client.rpc("anvil_mine", ["0x1"])
+    return target

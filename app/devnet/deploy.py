@@ -1,0 +1,214 @@
+"""First-start deployment of the demo network: canonical contracts from npm, a token universe
+mirroring the market snapshot, Uniswap V3 pools with realistic depth, ERC-4626 vaults, and a
+funded demo account. Writes ``deployment.json``; everything else reads that file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from eth_account import Account
+from eth_utils import to_checksum_address
+
+from app.chain.client import ChainClient
+from app.chain.multicall import MULTICALL3_ADDRESS
+from app.devnet import artifacts, liquidity
+from app.errors import DevnetError
+from app.paths import resources_dir
+
+# anvil's well-known development mnemonic. Its keys are public: the demo network only.
+ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
+MAX_UINT256 = 2**256 - 1
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+Progress = Callable[[str, float | None], None]
+
+
+@dataclass(frozen=True)
+class SnapshotToken:
+    symbol: str
+    name: str
+    decimals: int
+    price_usd: Decimal
+    market_cap_usd: Decimal
+    weth_fee_tiers: list[int]
+    usdc_fee_tiers: list[int]
+
+
+def load_snapshot(path: Path | None = None) -> tuple[str, list[SnapshotToken]]:
+    """The dated market snapshot (``resources/market_snapshot.json`` unless ``path``)."""
+    data = json.loads((path or resources_dir() / "market_snapshot.json").read_text())
+    tokens = [SnapshotToken(t["symbol"], t["name"], int(t["decimals"]), Decimal(t["price_usd"]),
+                            Decimal(t["market_cap_usd"]), list(t.get("weth_fee_tiers") or []),
+                            list(t.get("usdc_fee_tiers") or []))
+              for t in data["tokens"]]
+    return data["as_of"], tokens
+
+
+def demo_account_address(index: int) -> str:
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").address
+
+
+class _Deployer:
+    """Sends the deployment transactions from anvil's unlocked account 0."""
+
+    def __init__(self, client: ChainClient):
+        self.client = client
+        self.address = to_checksum_address(client.rpc("eth_accounts")[0])
+        self.pending: list[tuple[str, str]] = []  # (tx hash, what it did) not yet checked
+
+    def deploy(self, artifact: artifacts.Artifact, *args) -> str:
+        contract = self.client.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        data = contract.constructor(*args).data_in_transaction
+        tx_hash = self.client.send_transaction({"from": self.address, "data": data, "gas": 15_000_000})
+        receipt = self.client.wait_for_receipt(tx_hash)
+        if receipt["status"] != 1 or not receipt.get("contractAddress"):
+            raise DevnetError(f"deploying {artifact.name} failed")
+        return to_checksum_address(receipt["contractAddress"])
+
+    def send(self, what: str, function, value: int = 0) -> None:
+        """Send without waiting (anvil mines each at once, in order); checked in ``verify``."""
+        tx = {"from": self.address, "to": function.address, "data": function._encode_transaction_data(),
+              "value": value, "gas": 10_000_000}
+        self.pending.append((self.client.send_transaction(tx), what))
+
+    def verify(self) -> None:
+        for tx_hash, what in self.pending:
+            receipt = self.client.wait_for_receipt(tx_hash)
+            if receipt["status"] != 1:
+                raise DevnetError(f"demo network deployment failed at: {what} ({tx_hash})")
+        self.pending.clear()
+
+
+def deploy_demo(client: ChainClient, out: Path, progress: Progress,
+                snapshot_path: Path | None = None) -> dict:
+    """Deploy everything onto a fresh anvil and write ``out`` (deployment.json)."""
+    config = json.loads((resources_dir() / "devnet.json").read_text())
+    as_of, snapshot = load_snapshot(snapshot_path)
+    by_symbol = {t.symbol: t for t in snapshot}
+    for needed in ("WETH", "USDC"):
+        if needed not in by_symbol:
+            raise DevnetError(f"market_snapshot.json has no {needed}")
+    d = _Deployer(client)
+    client.rpc("anvil_setBalance", [d.address, hex(10**9 * 10**18)])  # the market maker's ETH
+
+    progress("Deploying WETH9, Uniswap V3, SwapRouter02, QuoterV2 and Multicall3…", 0.05)
+    runtime = client.call({"data": artifacts.multicall3_creation_code()})  # constructor output
+    client.rpc("anvil_setCode", [MULTICALL3_ADDRESS, "0x" + runtime.hex()])
+    weth = d.deploy(artifacts.canonical("WETH9"))
+    factory_artifact = artifacts.canonical("UniswapV3Factory")
+    factory = d.deploy(factory_artifact)
+    factory_contract = client.contract(factory, factory_artifact.abi)
+    d.send("enable the 0.01% fee tier", factory_contract.functions.enableFeeAmount(100, 1))
+    npm_artifact = artifacts.canonical("NonfungiblePositionManager")
+    # No token descriptor: it only renders NFT images (tokenURI), which nothing here reads.
+    position_manager = d.deploy(npm_artifact, factory, weth, ZERO_ADDRESS)
+    # No V2 factory: the demo routes through V3 only.
+    swap_router = d.deploy(artifacts.canonical("SwapRouter02"), ZERO_ADDRESS, factory, position_manager, weth)
+    quoter = d.deploy(artifacts.canonical("QuoterV2"), factory, weth)
+
+    pools = [plan for token in snapshot for plan in liquidity.split_depth(
+        token.symbol, liquidity.token_depth_usd(token.market_cap_usd),
+        token.weth_fee_tiers, token.usdc_fee_tiers)]
+    vault_configs = config["vaults"]
+    demo_cfg = config["demo_account"]
+
+    # How much of each token the market maker needs: both sides of every pool, vault
+    # reserves, the demo account's funding; 10% spare.
+    need: dict[str, int] = {t.symbol: 0 for t in snapshot}
+    for plan in pools:
+        token, quote = by_symbol[plan.token], by_symbol[plan.quote]
+        need[plan.token] += liquidity.base_units(plan.depth_usd, token.price_usd, token.decimals)
+        need[plan.quote] += liquidity.base_units(plan.depth_usd, quote.price_usd, quote.decimals)
+    for vault in vault_configs:
+        need[vault["asset"]] += _units(vault["yield_reserve"], by_symbol[vault["asset"]].decimals)
+    for symbol, amount in demo_cfg["tokens"].items():
+        need[symbol] += _units(amount, by_symbol[symbol].decimals)
+    need = {symbol: amount * 11 // 10 + 1 for symbol, amount in need.items()}
+
+    progress(f"Deploying {len(snapshot) - 1} tokens from the {as_of} market snapshot…", 0.2)
+    demo_token = artifacts.demo_contracts()["DemoToken"]
+    addresses = {"WETH": weth}
+    for token in snapshot:
+        if token.symbol != "WETH":
+            addresses[token.symbol] = d.deploy(demo_token, token.name, token.symbol, token.decimals,
+                                               need[token.symbol])
+    weth_contract = client.contract(weth, artifacts.canonical("WETH9").abi)
+    d.send("wrap ETH", weth_contract.functions.deposit(), value=need["WETH"])
+    erc20_abi = demo_token.abi
+    for symbol, address in addresses.items():
+        d.send(f"approve {symbol}", client.contract(address, erc20_abi).functions.approve(
+            position_manager, MAX_UINT256))
+    d.verify()
+
+    progress(f"Creating {len(pools)} Uniswap V3 pools with liquidity…", 0.35)
+    manager = client.contract(position_manager, npm_artifact.abi)
+    pool_rows = []
+    for plan in pools:
+        a, b = by_symbol[plan.token], by_symbol[plan.quote]
+        addr_a, addr_b = addresses[a.symbol], addresses[b.symbol]
+        t0, t1 = (a, b) if int(addr_a, 16) < int(addr_b, 16) else (b, a)
+        addr0, addr1 = addresses[t0.symbol], addresses[t1.symbol]
+        sqrt_price = liquidity.sqrt_price_x96(t0.price_usd, t0.decimals, t1.price_usd, t1.decimals)
+        d.send(f"create {a.symbol}/{b.symbol} {plan.fee}",
+               manager.functions.createAndInitializePoolIfNecessary(addr0, addr1, plan.fee, sqrt_price))
+        lower, upper = liquidity.full_range_ticks(plan.fee)
+        amount0 = liquidity.base_units(plan.depth_usd, t0.price_usd, t0.decimals)
+        amount1 = liquidity.base_units(plan.depth_usd, t1.price_usd, t1.decimals)
+        d.send(f"add liquidity {a.symbol}/{b.symbol} {plan.fee}", manager.functions.mint(
+            (addr0, addr1, plan.fee, lower, upper, amount0, amount1, 0, 0, d.address, 2**40)))
+        pool_rows.append({"token": plan.token, "quote": plan.quote, "fee": plan.fee,
+                          "depth_usd": str(plan.depth_usd.quantize(Decimal(1)))})
+    d.verify()
+    factory_calls = [factory_contract.functions.getPool(addresses[p["token"]], addresses[p["quote"]], p["fee"])
+                     for p in pool_rows]
+    for row, call in zip(pool_rows, factory_calls, strict=True):
+        row["address"] = to_checksum_address(call.call())
+
+    progress("Deploying ERC-4626 vaults…", 0.85)
+    vault_artifact = artifacts.demo_contracts()["DemoYieldVault"]
+    vault_rows = []
+    for vault in vault_configs:
+        asset = addresses[vault["asset"]]
+        address = d.deploy(vault_artifact, asset, vault["name"], vault["symbol"], vault["apy_bps"])
+        reserve = _units(vault["yield_reserve"], by_symbol[vault["asset"]].decimals)
+        d.send(f"fund {vault['name']}'s yield reserve",
+               client.contract(asset, erc20_abi).functions.transfer(address, reserve))
+        vault_rows.append({"name": vault["name"], "symbol": vault["symbol"], "address": address,
+                           "asset": vault["asset"], "asset_address": asset, "apy_bps": vault["apy_bps"]})
+
+    progress("Funding the demo account…", 0.95)
+    demo = demo_account_address(demo_cfg["mnemonic_index"])
+    client.rpc("anvil_setBalance", [demo, hex(_units(demo_cfg["eth"], 18))])
+    for symbol, amount in demo_cfg["tokens"].items():
+        d.send(f"fund the demo account with {symbol}", client.contract(addresses[symbol], erc20_abi)
+               .functions.transfer(demo, _units(amount, by_symbol[symbol].decimals)))
+    d.verify()
+
+    deployment = {
+        "chain_id": client.chain_id(),
+        "genesis_hash": client.genesis_hash(),
+        "deployed_block": client.block_number(),
+        "market_snapshot_as_of": as_of,
+        "contracts": {"weth": weth, "factory": factory, "swap_router": swap_router, "quoter": quoter,
+                      "position_manager": position_manager, "multicall3": MULTICALL3_ADDRESS},
+        "tokens": [{"symbol": t.symbol, "name": t.name, "address": addresses[t.symbol],
+                    "decimals": t.decimals, "price_usd": str(t.price_usd)} for t in snapshot],
+        "pools": pool_rows,
+        "vaults": vault_rows,
+        "demo_account": demo,
+        "demo_account_mnemonic_index": demo_cfg["mnemonic_index"],
+    }
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(deployment, indent=2))
+    tmp.replace(out)
+    return deployment
+
+
+def _units(amount: str, decimals: int) -> int:
+    return int(Decimal(amount) * (Decimal(10) ** decimals))

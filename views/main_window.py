@@ -1,0 +1,79 @@
+"""The window shell: navigation on the left, one page at a time, chain status at the bottom.
+
+No business logic lives here; pages own their content and the poller owns chain access.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from views.pages import PAGE_CLASSES
+from views.status_bar import ChainStatusBar, ChainStatusPoller
+
+
+class MainWindow(QMainWindow):
+    """Takes ownership of ``poller``: starts it now, stops it when the window closes."""
+
+    def __init__(self, poller: ChainStatusPoller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Basketry")
+        self.resize(QSize(1100, 700))
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(180)
+        self.nav.setFrameShape(QFrame.Shape.NoFrame)
+        self.nav.setSpacing(2)
+        self.stack = QStackedWidget()
+        self.pages = [page_class() for page_class in PAGE_CLASSES]
+        for page in self.pages:
+            item = QListWidgetItem(page.TITLE, self.nav)
+            item.setSizeHint(QSize(0, 34))
+            self.stack.addWidget(page)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        divider = QFrame()
+        divider.setFrameShape(QFrame.Shape.VLine)
+        divider.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(divider)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.status_bar = ChainStatusBar()
+        self.setStatusBar(self.status_bar)
+        self.poller = poller
+        poller.setParent(self)
+        poller.status_changed.connect(self.status_bar.show_status)
+        self.status_bar.show_connecting(poller.network, poller.rpc_url)
+        poller.start()
+
+    def show_page(self, title: str) -> QWidget:
+        """Switch to the page called ``title`` (e.g. "Vaults") and return it."""
+        for row, page in enumerate(self.pages):
+            if page.TITLE == title:
+                self.nav.setCurrentRow(row)
+                return page
+        raise KeyError(f"no page called {title!r}")
+
+    def current_page(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.poller.stop()
+        super().closeEvent(event)
