@@ -24,7 +24,9 @@ from views.status_bar import ChainStatusBar, ChainStatusPoller
 class MainWindow(QMainWindow):
     """Takes ownership of ``poller``: starts it now, stops it when the window closes."""
 
-    def __init__(self, poller: ChainStatusPoller, parent: QWidget | None = None):
+    def __init__(self, poller: ChainStatusPoller, pages: dict[str, QWidget] | None = None,
+                 parent: QWidget | None = None):
+        """``pages`` replaces default pages by title (e.g. a Settings page given the store)."""
         super().__init__(parent)
         self.setWindowTitle("Basketry")
         self.resize(QSize(1100, 700))
@@ -35,7 +37,8 @@ class MainWindow(QMainWindow):
         self.nav.setFrameShape(QFrame.Shape.NoFrame)
         self.nav.setSpacing(2)
         self.stack = QStackedWidget()
-        self.pages = [page_class() for page_class in PAGE_CLASSES]
+        given = pages or {}
+        self.pages = [given.get(cls.TITLE) or cls() for cls in PAGE_CLASSES]
         for page in self.pages:
             item = QListWidgetItem(page.TITLE, self.nav)
             item.setSizeHint(QSize(0, 34))

@@ -6,8 +6,9 @@ import argparse
 
 from app.cli.context import CliContext
 from app.cli.output import emit
-from app.connection import connect, resolve_rpc_url
+from app.connection import connect, resolve_rpc_url, rpc_setting_key
 from app.networks import get_network, load_networks
+from app.settings import validate_rpc_url
 from app.store import Store
 
 
@@ -16,6 +17,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = network.add_subparsers(dest="network_command", required=True, metavar="ACTION")
     actions.add_parser("check", help="connect, verify the chain id and record the genesis hash")
     actions.add_parser("list", help="the networks Basketry knows")
+    set_rpc = actions.add_parser("set-rpc", help="save the RPC URL of --network (empty clears it)")
+    set_rpc.add_argument("url", help="http(s) URL of a node for this network, or '' to clear")
     network.set_defaults(handler=run)
 
 
@@ -25,6 +28,13 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         emit({"networks": rows}, ctx.as_json)
         return 0
     network = get_network(ctx.network)
+    if args.network_command == "set-rpc":
+        url = validate_rpc_url(args.url)
+        with Store.open(ctx.home) as store:
+            store.set_setting(rpc_setting_key(network), url)
+        emit({"network": network.key, "rpc_url": url}, ctx.as_json,
+             f"RPC URL for {network.label}: {url or '(cleared)'}")
+        return 0
     with Store.open(ctx.home) as store:
         rpc_url = resolve_rpc_url(network, ctx.home, store, ctx.rpc)
         connection = connect(network, rpc_url, store)

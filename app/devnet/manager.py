@@ -115,6 +115,8 @@ class Devnet:
                     client.rpc("anvil_mine", ["0x1"])  # a block after the deploy: clean history
             except BaseException:
                 self.node.stop()
+                if self.deployment() is None:  # a half-done first deploy: start clean next time
+                    (self.dir / "state.json").unlink(missing_ok=True)
                 raise
             progress("The demo network is ready.", 1.0)
             return self.status()

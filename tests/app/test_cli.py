@@ -80,3 +80,14 @@ def test_a_second_instance_on_the_same_home_is_refused(tmp_path, devnet):
     with Store.open(tmp_path):
         result = basketry("--json", "--rpc", devnet.rpc_url, "network", "check", home=tmp_path, check=False)
     assert result.returncode != 0 and "already using" in json.loads(result.stdout)["error"]
+
+
+def test_set_rpc_saves_the_url_and_refuses_a_bad_one(tmp_path):
+    saved = json.loads(basketry("--json", "--network", "base", "network", "set-rpc",
+                                "https://base.example/rpc", home=tmp_path).stdout)
+    assert saved == {"network": "base", "rpc_url": "https://base.example/rpc"}
+    bad = basketry("--json", "--network", "base", "network", "set-rpc", "ftp://x", home=tmp_path, check=False)
+    assert bad.returncode != 0 and "not an RPC URL" in json.loads(bad.stdout)["error"]
+    from app.store import Store
+    with Store.open(tmp_path) as store:
+        assert store.get_setting("rpc_url.base") == "https://base.example/rpc"

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from app.chain.status import probe_status  # noqa: E402
 from app.devnet.toolchain import anvil_binary, ensure_installed  # noqa: E402
@@ -175,3 +177,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.qt_log_ignore(re.escape(_OFFSCREEN_NOISE)))
+
+
+@pytest.fixture
+def shown_boxes(qtbot):
+    """Closes every message box show_error opens and records (icon, title, text, details)."""
+    shown = []
+
+    def close_box():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            shown.append((box.icon(), box.windowTitle(), box.text(), box.informativeText()))
+            box.accept()
+
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(close_box)
+    timer.start()
+    yield shown
+    timer.stop()

@@ -4,30 +4,10 @@ box for anything else."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.errors import ChainUnavailable, InvalidInput, UserCancelled
 from views.errors import show_error
-
-
-@pytest.fixture
-def shown_boxes(qtbot):
-    """Closes every message box show_error opens and records (icon, title, text, details)."""
-    shown = []
-
-    def close_box():
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            shown.append((box.icon(), box.windowTitle(), box.text(), box.informativeText()))
-            box.accept()
-
-    timer = QTimer()
-    timer.setInterval(20)
-    timer.timeout.connect(close_box)
-    timer.start()
-    yield shown
-    timer.stop()
 
 
 @pytest.fixture

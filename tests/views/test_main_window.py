@@ -14,6 +14,7 @@ from views.pages import (
     SettingsPage,
     VaultsPage,
 )
+from views.pages.placeholder import PlaceholderPage
 from views.status_bar import CONNECTED, DISCONNECTED
 
 PAGES = [(PortfolioPage, "Portfolio"), (IndexPage, "Index"), (VaultsPage, "Vaults"),
@@ -42,7 +43,8 @@ def test_window_has_title_size_and_six_pages_in_order(window):
 def test_each_page_shows_its_title_and_what_it_will_hold(window):
     for page in window.pages:
         assert page.title_label.text() == page.TITLE
-        assert page.pending_label.text().endswith("feature.")
+        if isinstance(page, PlaceholderPage):  # not built yet: says which feature brings it
+            assert page.pending_label.text().endswith("feature.")
 
 
 def test_clicking_navigation_switches_the_page(window, qtbot):

@@ -1,8 +1,96 @@
-"""The Settings page."""
+"""The Settings page: where Basketry keeps its data, and the RPC URL of each network."""
 
-from views.pages.placeholder import PlaceholderPage
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.connection import rpc_setting_key
+from app.errors import InvalidInput
+from app.networks import load_networks
+from app.settings import validate_rpc_url
+from app.store import Store
+from views.errors import show_error
 
 
-class SettingsPage(PlaceholderPage):
+class SettingsPage(QWidget):
     TITLE = "Settings"
-    PENDING = "Networks, RPC endpoints and preferences arrive with the settings feature."
+    rpc_saved = Signal(str, str)  # network key, URL ("" = cleared)
+
+    def __init__(self, store: Store | None = None, home: Path | None = None,
+                 network_key: str = "demo", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("SettingsPage")
+        self.store = store
+        self.title_label = title = QLabel(self.TITLE, self)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        title.setFont(font)
+
+        self.network_box = QComboBox(self)
+        for network in load_networks().values():
+            self.network_box.addItem(f"{network.label} (chain id {network.chain_id})", network.key)
+        self.network_box.setCurrentIndex(max(self.network_box.findData(network_key), 0))
+        self.rpc_edit = QLineEdit(self)
+        self.rpc_edit.setPlaceholderText("https://… (empty: the demo network's own node, or none)")
+        self.save_button = QPushButton("Save", self)
+        self.feedback = QLabel("", self)
+        self.feedback.setWordWrap(True)
+        rpc_row = QHBoxLayout()
+        rpc_row.addWidget(self.rpc_edit, 1)
+        rpc_row.addWidget(self.save_button)
+
+        form = QFormLayout()
+        home_label = QLabel(str(home) if home else "—", self)
+        home_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Data directory:", home_label)
+        form.addRow("Network:", self.network_box)
+        form.addRow("RPC URL:", rpc_row)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 24)
+        layout.setSpacing(10)
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addWidget(self.feedback)
+        layout.addWidget(QLabel("A changed RPC URL is used from the next start.", self))
+        layout.addStretch(1)
+
+        self.network_box.currentIndexChanged.connect(self._load)
+        self.save_button.clicked.connect(self.save)
+        self.rpc_edit.returnPressed.connect(self.save)
+        self.setEnabled(store is not None)
+        self._load()
+
+    def _network(self):
+        return load_networks()[self.network_box.currentData()]
+
+    def _load(self) -> None:
+        if self.store is None:
+            return
+        self.rpc_edit.setText(self.store.get_setting(rpc_setting_key(self._network())) or "")
+        self.feedback.clear()
+
+    def save(self) -> None:
+        network = self._network()
+        try:
+            url = validate_rpc_url(self.rpc_edit.text())
+        except InvalidInput as exc:
+            show_error(self, exc)
+            return
+        self.store.set_setting(rpc_setting_key(network), url)
+        self.feedback.setText(f"Saved the RPC URL for {network.label}." if url
+                              else f"Cleared the RPC URL for {network.label}.")
+        self.rpc_saved.emit(network.key, url or "")

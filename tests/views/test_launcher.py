@@ -1,0 +1,120 @@
+"""Start-up as a user sees it: the demo network starts with progress, the window connects
+and shows the live block, a wrong chain is refused, settings are saved. Real chain, real
+SQLite; only message boxes are closed by a timer."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from app.chain.client import ChainClient
+from app.connection import rpc_setting_key
+from app.devnet.manager import Devnet
+from app.networks import get_network
+from app.store import Store
+from views.launcher import Launcher
+from views.pages.settings_page import SettingsPage
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "home") as opened:
+        yield opened
+
+
+def launch(qtbot, home, network, store, rpc=None) -> Launcher:
+    launcher = Launcher(home, get_network(network), store, rpc, poll_interval_ms=200)
+    launcher.begin()
+    return launcher
+
+
+def test_window_connects_and_follows_the_live_block(qtbot, devnet, store):
+    launcher = launch(qtbot, store.home, "demo", store, devnet.rpc_url)
+    qtbot.addWidget(launcher.window)
+    try:
+        bar = launcher.window.status_bar
+        qtbot.waitUntil(lambda: bar.state == "connected", timeout=10_000)
+        client = ChainClient(devnet.rpc_url)
+        client.rpc("anvil_mine", ["0x1"])  # the session devnet mines only on demand
+        block = client.block_number()
+        qtbot.waitUntil(lambda: f"block {block:,}" in bar.currentMessage() + _bar_text(bar)
+                        or str(block) in _bar_text(bar), timeout=10_000)
+        qtbot.waitUntil(lambda: store.known_genesis(31337, "demo") == devnet.deployment["genesis_hash"],
+                        timeout=10_000)
+    finally:
+        launcher.window.close()
+        launcher.shutdown()
+
+
+def _bar_text(bar) -> str:
+    from PySide6.QtWidgets import QLabel
+    return " ".join(label.text() for label in bar.findChildren(QLabel))
+
+
+def test_first_start_runs_the_demo_network_with_progress_then_stops_it(qtbot, tmp_path):
+    home = tmp_path / "fresh"
+    with Store.open(home) as store:
+        launcher = Launcher(home, get_network("demo"), store, poll_interval_ms=200)
+        seen = []
+        launcher.begin()
+        launcher.dialog.progress_bar.valueChanged.connect(seen.append)
+        qtbot.waitUntil(lambda: launcher.window is not None, timeout=120_000)
+        qtbot.addWidget(launcher.window)
+        try:
+            assert launcher.started_devnet
+            assert seen and max(seen) == launcher_steps()  # the bar reached 100%
+            bar = launcher.window.status_bar
+            qtbot.waitUntil(lambda: bar.state == "connected", timeout=10_000)
+            assert Devnet(home).status().running
+        finally:
+            launcher.window.close()
+            launcher.shutdown()
+        assert not Devnet(home).status().running  # stopped on exit, state kept on disk
+        assert (home / "devnet" / "state.json").exists()
+
+
+def launcher_steps() -> int:
+    from views.first_start import _STEPS
+    return _STEPS
+
+
+def test_cancel_during_first_start_stops_and_leaves_no_half_chain(qtbot, tmp_path):
+    home = tmp_path / "cancelled"
+    failures = []
+    with Store.open(home) as store:
+        launcher = Launcher(home, get_network("demo"), store)
+        launcher.failed.connect(failures.append)
+        launcher.begin()
+        launcher.dialog.cancel_requested.emit()
+        qtbot.waitUntil(lambda: len(failures) > 0, timeout=60_000)
+        launcher.shutdown()
+    assert launcher.window is None
+    assert not Devnet(home).status().running
+    assert Devnet(home).deployment() is None and not (home / "devnet" / "state.json").exists()
+
+
+def test_a_wrong_chain_is_refused_with_a_message(qtbot, devnet, store, shown_boxes):
+    launcher = launch(qtbot, store.home, "ethereum", store, devnet.rpc_url)
+    qtbot.addWidget(launcher.window)
+    try:
+        qtbot.waitUntil(lambda: len(shown_boxes) > 0, timeout=10_000)
+        icon, _title, text, _details = shown_boxes[0]
+        assert icon == QMessageBox.Icon.Warning and "refusing to go on" in text
+        assert store.known_genesis(1, "ethereum") is None and store.known_genesis(31337, "ethereum") is None
+    finally:
+        launcher.window.close()
+        launcher.shutdown()
+
+
+def test_settings_page_saves_a_valid_rpc_url_and_refuses_a_bad_one(qtbot, store, shown_boxes):
+    page = SettingsPage(store, store.home, "ethereum")
+    qtbot.addWidget(page)
+    page.rpc_edit.setText("not a url")
+    page.save()
+    assert shown_boxes and "not an RPC URL" in shown_boxes[0][2]
+    assert store.get_setting(rpc_setting_key(get_network("ethereum"))) is None
+    page.rpc_edit.setText("  https://eth.example/rpc ")
+    with qtbot.waitSignal(page.rpc_saved) as saved:
+        page.save()
+    assert saved.args == ["ethereum", "https://eth.example/rpc"]
+    assert store.get_setting(rpc_setting_key(get_network("ethereum"))) == "https://eth.example/rpc"

@@ -1,0 +1,47 @@
+"""`basketry` with no command: the Qt application."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.cli.context import CliContext
+from app.errors import BasketryError
+from app.networks import get_network
+from app.store import Store
+from views.errors import show_error
+from views.launcher import Launcher
+
+
+def run_gui(ctx: CliContext) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Basketry")
+    try:
+        network = get_network(ctx.network)
+        store = Store.open(ctx.home)  # refuses a second instance on the same data directory
+    except BasketryError as exc:
+        show_error(None, exc)
+        return 1
+    _quit_on_signals(app)
+    launcher = Launcher(ctx.home, network, store, ctx.rpc)
+    launcher.failed.connect(lambda _error: app.quit())
+    try:
+        launcher.begin()
+        return app.exec()
+    finally:
+        launcher.shutdown()
+        store.close()
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl-C or a SIGTERM closes the app the normal way (workers joined, the demo node
+    stopped with its state saved) instead of killing it mid-way."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: app.quit())
+    # Python runs signal handlers only between bytecodes; wake it while Qt's loop idles.
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)

@@ -1,0 +1,129 @@
+"""From `basketry` to a connected window: find the RPC (starting the demo network on first
+use, with visible progress), verify the chain on a worker, then show the main window.
+
+Nothing here blocks the GUI thread: the devnet start and the chain check run on workers.
+The store stays on the GUI thread (SQLite connections are per-thread).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from app.connection import Connection, resolve_rpc_url, rpc_setting_key, verify_chain
+from app.devnet.manager import Devnet, DevnetStatus
+from app.errors import BasketryError, UserCancelled
+from app.networks import Network
+from app.store import Store
+from views.errors import show_error
+from views.first_start import FirstStartDialog
+from views.main_window import MainWindow
+from views.pages.settings_page import SettingsPage
+from views.status_bar import ChainStatusPoller
+from views.workers import Worker
+
+# Show the progress dialog only if the start takes longer than this (a running devnet is
+# reused in milliseconds; a flash of dialog would only confuse).
+DIALOG_DELAY_MS = 300
+
+
+class Launcher(QObject):
+    """Owns the start-up sequence and what it started (the demo node, if it started one)."""
+
+    window_ready = Signal(object)  # MainWindow
+    failed = Signal(object)        # the exception that stopped start-up (already shown)
+
+    def __init__(self, home: Path, network: Network, store: Store, explicit_rpc: str | None = None,
+                 poll_interval_ms: int = 2000, parent: QObject | None = None):
+        super().__init__(parent)
+        self.home, self.network, self.store = home, network, store
+        self.explicit_rpc = explicit_rpc
+        self.poll_interval_ms = poll_interval_ms
+        self.window: MainWindow | None = None
+        self.dialog: FirstStartDialog | None = None
+        self.started_devnet = False
+        self._cancel = threading.Event()
+        self._workers: list[Worker] = []
+
+    # --- the sequence ------------------------------------------------------------------------
+    def begin(self) -> None:
+        saved = self.store.get_setting(rpc_setting_key(self.network))
+        if self.network.devnet and not self.explicit_rpc and not saved:
+            self._start_devnet()
+        else:
+            self._open_window(resolve_rpc_url(self.network, self.home, self.store, self.explicit_rpc))
+
+    def _start_devnet(self) -> None:
+        self.dialog = FirstStartDialog()
+        self.dialog.cancel_requested.connect(self._cancel.set)
+        QTimer.singleShot(DIALOG_DELAY_MS, self._show_dialog_if_still_working)
+        worker = self._run(self._devnet_start_job)
+        worker.signals.progress.connect(self.dialog.on_progress)
+        worker.signals.returned.connect(self._devnet_ready)
+        worker.signals.errored.connect(self._devnet_failed)
+
+    def _devnet_start_job(self, progress) -> DevnetStatus:
+        def report(message: str, fraction: float | None) -> None:
+            if self._cancel.is_set():
+                raise UserCancelled()  # stops the install or deploy at its next step
+            progress((message, fraction))
+        return Devnet(self.home).start(report)
+
+    def _show_dialog_if_still_working(self) -> None:
+        if self.dialog is not None and self.window is None:
+            self.dialog.show()
+
+    def _devnet_ready(self, status: DevnetStatus) -> None:
+        self.started_devnet = not status.reused
+        self._close_dialog()
+        self._open_window(status.rpc_url)
+
+    def _devnet_failed(self, error: BaseException) -> None:
+        self._close_dialog()
+        if not isinstance(error, UserCancelled):
+            show_error(None, error)
+        self.failed.emit(error)
+
+    def _open_window(self, rpc_url: str) -> None:
+        poller = ChainStatusPoller(self.network.key, rpc_url, interval_ms=self.poll_interval_ms)
+        settings = SettingsPage(self.store, self.home, self.network.key)
+        self.window = MainWindow(poller, pages={SettingsPage.TITLE: settings})
+        self.window.show()
+        self.window_ready.emit(self.window)
+        known = self.store.known_genesis(self.network.chain_id, self.network.key)
+        worker = self._run(verify_chain, self.network, rpc_url, known)
+        worker.signals.returned.connect(self._chain_verified)
+        worker.signals.errored.connect(self._chain_refused)
+
+    def _chain_verified(self, connection: Connection) -> None:
+        self.store.record_network(connection.chain_id, connection.genesis_hash, self.network.key)
+
+    def _chain_refused(self, error: BaseException) -> None:
+        # Unreachable is shown live by the status bar (and retried); a wrong chain is not.
+        if isinstance(error, BasketryError) and "refusing" in str(error):
+            show_error(self.window, error)
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def _run(self, func, *args) -> Worker:
+        worker = Worker(func, *args)
+        self._workers.append(worker)
+        worker.signals.finished.connect(lambda: self._workers.remove(worker))
+        worker.start()
+        return worker
+
+    def _close_dialog(self) -> None:
+        if self.dialog is not None:
+            self.dialog.accept()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def shutdown(self, parent: QWidget | None = None) -> None:
+        """Wait for workers; stop the demo node if this launcher started it (state is kept)."""
+        self._cancel.set()
+        for worker in list(self._workers):
+            worker.wait(30)
+        if self.started_devnet:
+            Devnet(self.home).stop()
