@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.connection import Connection, resolve_rpc_url, rpc_setting_key, verify_chain
 from app.devnet.manager import Devnet, DevnetStatus
-from app.errors import BasketryError, UserCancelled
+from app.errors import ChainMismatch, UserCancelled
 from app.networks import Network
 from app.store import Store
 from views.errors import show_error
@@ -103,7 +103,7 @@ class Launcher(QObject):
 
     def _chain_refused(self, error: BaseException) -> None:
         # Unreachable is shown live by the status bar (and retried); a wrong chain is not.
-        if isinstance(error, BasketryError) and "refusing" in str(error):
+        if isinstance(error, ChainMismatch):
             show_error(self.window, error)
 
     # --- plumbing ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from eth_account import Account
 from eth_utils import to_checksum_address
 
 from app.chain.client import ChainClient
-from app.chain.multicall import MULTICALL3_ADDRESS
+from app.chain.multicall import MULTICALL3_ADDRESS, Call
 from app.devnet import artifacts, liquidity
 from app.errors import DevnetError
 from app.paths import resources_dir
@@ -71,9 +71,9 @@ class _Deployer:
             raise DevnetError(f"deploying {artifact.name} failed")
         return to_checksum_address(receipt["contractAddress"])
 
-    def send(self, what: str, function, value: int = 0) -> None:
+    def send(self, what: str, contract, function: str, *args, value: int = 0) -> None:
         """Send without waiting (anvil mines each at once, in order); checked in ``verify``."""
-        tx = {"from": self.address, "to": function.address, "data": function._encode_transaction_data(),
+        tx = {"from": self.address, "to": contract.address, "data": contract.encode_abi(function, list(args)),
               "value": value, "gas": 10_000_000}
         self.pending.append((self.client.send_transaction(tx), what))
 
@@ -104,7 +104,7 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
     factory_artifact = artifacts.canonical("UniswapV3Factory")
     factory = d.deploy(factory_artifact)
     factory_contract = client.contract(factory, factory_artifact.abi)
-    d.send("enable the 0.01% fee tier", factory_contract.functions.enableFeeAmount(100, 1))
+    d.send("enable the 0.01% fee tier", factory_contract, "enableFeeAmount", 100, 1)
     npm_artifact = artifacts.canonical("NonfungiblePositionManager")
     # No token descriptor: it only renders NFT images (tokenURI), which nothing here reads.
     position_manager = d.deploy(npm_artifact, factory, weth, ZERO_ADDRESS)
@@ -139,11 +139,11 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
             addresses[token.symbol] = d.deploy(demo_token, token.name, token.symbol, token.decimals,
                                                need[token.symbol])
     weth_contract = client.contract(weth, artifacts.canonical("WETH9").abi)
-    d.send("wrap ETH", weth_contract.functions.deposit(), value=need["WETH"])
+    d.send("wrap ETH", weth_contract, "deposit", value=need["WETH"])
     erc20_abi = demo_token.abi
     for symbol, address in addresses.items():
-        d.send(f"approve {symbol}", client.contract(address, erc20_abi).functions.approve(
-            position_manager, MAX_UINT256))
+        d.send(f"approve {symbol}", client.contract(address, erc20_abi), "approve",
+               position_manager, MAX_UINT256)
     d.verify()
 
     progress(f"Creating {len(pools)} Uniswap V3 pools with liquidity…", 0.35)
@@ -155,20 +155,21 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
         t0, t1 = (a, b) if int(addr_a, 16) < int(addr_b, 16) else (b, a)
         addr0, addr1 = addresses[t0.symbol], addresses[t1.symbol]
         sqrt_price = liquidity.sqrt_price_x96(t0.price_usd, t0.decimals, t1.price_usd, t1.decimals)
-        d.send(f"create {a.symbol}/{b.symbol} {plan.fee}",
-               manager.functions.createAndInitializePoolIfNecessary(addr0, addr1, plan.fee, sqrt_price))
+        d.send(f"create {a.symbol}/{b.symbol} {plan.fee}", manager,
+               "createAndInitializePoolIfNecessary", addr0, addr1, plan.fee, sqrt_price)
         lower, upper = liquidity.full_range_ticks(plan.fee)
         amount0 = liquidity.base_units(plan.depth_usd, t0.price_usd, t0.decimals)
         amount1 = liquidity.base_units(plan.depth_usd, t1.price_usd, t1.decimals)
-        d.send(f"add liquidity {a.symbol}/{b.symbol} {plan.fee}", manager.functions.mint(
-            (addr0, addr1, plan.fee, lower, upper, amount0, amount1, 0, 0, d.address, 2**40)))
+        d.send(f"add liquidity {a.symbol}/{b.symbol} {plan.fee}", manager, "mint",
+               (addr0, addr1, plan.fee, lower, upper, amount0, amount1, 0, 0, d.address, 2**40))
         pool_rows.append({"token": plan.token, "quote": plan.quote, "fee": plan.fee,
                           "depth_usd": str(plan.depth_usd.quantize(Decimal(1)))})
     d.verify()
-    factory_calls = [factory_contract.functions.getPool(addresses[p["token"]], addresses[p["quote"]], p["fee"])
-                     for p in pool_rows]
-    for row, call in zip(pool_rows, factory_calls, strict=True):
-        row["address"] = to_checksum_address(call.call())
+    lookups = [Call(factory, factory_contract.encode_abi(
+        "getPool", [addresses[p["token"]], addresses[p["quote"]], p["fee"]]), allow_failure=False)
+        for p in pool_rows]
+    for row, result in zip(pool_rows, client.multicall(lookups), strict=True):
+        row["address"] = to_checksum_address(result.data[-20:])
 
     progress("Deploying ERC-4626 vaults…", 0.85)
     vault_artifact = artifacts.demo_contracts()["DemoYieldVault"]
@@ -177,8 +178,8 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
         asset = addresses[vault["asset"]]
         address = d.deploy(vault_artifact, asset, vault["name"], vault["symbol"], vault["apy_bps"])
         reserve = _units(vault["yield_reserve"], by_symbol[vault["asset"]].decimals)
-        d.send(f"fund {vault['name']}'s yield reserve",
-               client.contract(asset, erc20_abi).functions.transfer(address, reserve))
+        d.send(f"fund {vault['name']}'s yield reserve", client.contract(asset, erc20_abi),
+               "transfer", address, reserve)
         vault_rows.append({"name": vault["name"], "symbol": vault["symbol"], "address": address,
                            "asset": vault["asset"], "asset_address": asset, "apy_bps": vault["apy_bps"]})
 
@@ -186,8 +187,8 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
     demo = demo_account_address(demo_cfg["mnemonic_index"])
     client.rpc("anvil_setBalance", [demo, hex(_units(demo_cfg["eth"], 18))])
     for symbol, amount in demo_cfg["tokens"].items():
-        d.send(f"fund the demo account with {symbol}", client.contract(addresses[symbol], erc20_abi)
-               .functions.transfer(demo, _units(amount, by_symbol[symbol].decimals)))
+        d.send(f"fund the demo account with {symbol}", client.contract(addresses[symbol], erc20_abi),
+               "transfer", demo, _units(amount, by_symbol[symbol].decimals))
     d.verify()
 
     deployment = {
