@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from app.errors import UserCancelled
+
 
 @dataclass(frozen=True)
 class SigningSummary:
@@ -52,8 +54,6 @@ class AutoApprovePrompts:
         return True
 
     def ask_pin(self, message: str) -> str:
-        from app.errors import UserCancelled  # noqa: PLC0415 (avoid a cycle at import)
-
         if self.pin is None:
             raise UserCancelled()
         return self.pin
