@@ -79,6 +79,11 @@ def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# Fake steps are added on top of the newest real one (N); the helpers below build a database
+# at schema N holding one setting.
+N = latest_version()
+
+
 def make_v1_with_setting(home: Path) -> None:
     with Store.open(home) as store:
         store.set_setting("fiat", "USD")
@@ -221,16 +226,16 @@ def test_a_version_0_database_with_data_is_backed_up_before_upgrading(tmp_path):
 def test_a_new_step_backs_up_the_old_version_first(tmp_path, monkeypatch):
     make_v1_with_setting(tmp_path)
     monkeypatch.setattr(
-        migrations, "STEPS", [*migrations.STEPS[:1], Step(2, "m0002_notes", add_notes)]
+        migrations, "STEPS", [*migrations.STEPS, Step(N + 1, f"m{N + 1:04d}_notes", add_notes)]
     )
 
     with Store.open(tmp_path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == N + 1
         assert store.db.execute("SELECT text FROM notes").fetchall() == [("from step 2",)]
         backup = store.backup
-    assert backup is not None and backup.name.startswith("basketry.db.v1-")
+    assert backup is not None and backup.name.startswith(f"basketry.db.v{N}-")
     old = raw(backup)
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("PRAGMA user_version").fetchone()[0] == N
     assert old.execute("SELECT value FROM settings WHERE key = 'fiat'").fetchone() == ('"USD"',)
     assert "notes" not in {r[0] for r in old.execute("SELECT name FROM sqlite_master")}
     old.close()
@@ -238,25 +243,25 @@ def test_a_new_step_backs_up_the_old_version_first(tmp_path, monkeypatch):
 
 def test_a_failing_step_restores_the_file_and_names_the_step(tmp_path, monkeypatch):
     make_v1_with_setting(tmp_path)
-    good = migrations.STEPS[:1]
+    good = list(migrations.STEPS)
     monkeypatch.setattr(
         migrations,
         "STEPS",
         [
             *good,
-            Step(2, "m0002_notes", add_notes),
-            Step(3, "m0003_broken", broken_step),
+            Step(N + 1, f"m{N + 1:04d}_notes", add_notes),
+            Step(N + 2, "m9999_broken", broken_step),
         ],
     )
 
     with pytest.raises(StoreError) as failed:
         Store.open(tmp_path)
     message = str(failed.value)
-    assert "schema 3" in message and "m0003_broken" in message and "boom" in message
+    assert f"schema {N + 2}" in message and "m9999_broken" in message and "boom" in message
     assert "restored from" in message
 
     db_file = tmp_path / "basketry.db"
-    assert user_version(db_file) == 1
+    assert user_version(db_file) == N
     conn = raw(db_file)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert "notes" not in names and "half_done" not in names  # step 2 was undone too
@@ -265,7 +270,7 @@ def test_a_failing_step_restores_the_file_and_names_the_step(tmp_path, monkeypat
 
     monkeypatch.setattr(migrations, "STEPS", good)
     with Store.open(tmp_path) as store:  # lock released, file usable
-        assert store.schema_version == 1
+        assert store.schema_version == N
         assert store.get_setting("fiat") == "USD"
 
 

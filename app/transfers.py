@@ -1,0 +1,70 @@
+"""Sending ETH or a token: validated input -> the exact transaction (simulated)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import encode
+from eth_utils import function_signature_to_4byte_selector
+
+from app.accounts import checksum
+from app.errors import InvalidInput
+from app.session import ChainSession, Token
+from app.tx.builder import build_transaction
+from app.tx.fees import suggest_fees
+from app.units import format_units, parse_units
+
+_TRANSFER = function_signature_to_4byte_selector("transfer(address,uint256)")
+_BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    tx: dict[str, Any]
+    token: Token | None          # None: the native coin
+    amount: int                  # base units
+    recipient: str
+
+    def describe_amount(self, native_symbol: str) -> str:
+        if self.token is None:
+            return f"{format_units(self.amount, 18)} {native_symbol}"
+        return f"{format_units(self.amount, self.token.decimals)} {self.token.symbol}"
+
+
+def plan_send(session: ChainSession, sender: str, to: str, amount_text: str,
+              token_symbol: str | None = None) -> SendPlan:
+    """Validate everything, then build and simulate. Raises InvalidInput for bad input (bad
+    address, amount not a number / zero / negative / too many decimals / above the balance),
+    ContractReverted if the chain would refuse it. Nothing is signed or sent here."""
+    recipient = checksum(to)
+    token = session.token(token_symbol) if token_symbol and token_symbol.upper() != session.network.native_symbol else None
+    decimals = token.decimals if token else 18
+    amount = parse_units(amount_text, decimals)
+    client = session.client
+    fees = suggest_fees(client)
+    if token is None:
+        balance = client.balance(sender)
+        tx = build_transaction(client, session.journal, session.chain_id, sender, recipient, value=amount,
+                               gas=21_000, fees=fees) if amount <= balance else None
+        worst_fee = 21_000 * fees.max_fee_per_gas
+        if tx is None or amount + worst_fee > balance:
+            raise InvalidInput(
+                f"{format_units(amount, 18)} {session.network.native_symbol} plus up to "
+                f"{format_units(worst_fee, 18)} in network fee is above the balance of "
+                f"{format_units(balance, 18)} {session.network.native_symbol}")
+        return SendPlan(tx, None, amount, recipient)
+    raw = client.call({"to": token.address, "data": _BALANCE_OF + encode(["address"], [sender])})
+    balance = int.from_bytes(raw[:32], "big")
+    if amount > balance:
+        raise InvalidInput(f"{format_units(amount, decimals)} {token.symbol} is above the balance of "
+                           f"{format_units(balance, decimals)} {token.symbol}")
+    data = _TRANSFER + encode(["address", "uint256"], [recipient, amount])
+    tx = build_transaction(client, session.journal, session.chain_id, sender, token.address,
+                           data=data, fees=fees)
+    native = client.balance(sender)
+    if tx["gas"] * tx["maxFeePerGas"] > native:
+        raise InvalidInput(f"the network fee (up to {format_units(tx['gas'] * tx['maxFeePerGas'], 18)} "
+                           f"{session.network.native_symbol}) is above the balance of "
+                           f"{format_units(native, 18)} {session.network.native_symbol}")
+    return SendPlan(tx, token, amount, recipient)

@@ -1,0 +1,1 @@
+"""The journey of a transaction: build, simulate, sign, journal, broadcast, receipt."""

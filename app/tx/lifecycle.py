@@ -1,0 +1,138 @@
+"""Sign -> journal -> broadcast -> receipt, recovery after a crash, speed-up and cancel.
+
+The order is the safety: the signed raw transaction is committed to SQLite before it is
+broadcast, and a journaled transaction is only ever re-sent as the same bytes. So after a
+crash at any point the next start finds it, and it is never sent twice under two nonces.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from typing import Any
+
+from hexbytes import HexBytes
+
+from app.chain.client import ChainClient
+from app.errors import BasketryError, ChainError, UserCancelled
+from app.tx.builder import simulate
+from app.tx.fees import Fees, bumped, suggest_fees
+from app.tx.journal import Journal, JournalEntry
+from wallet.prompts import Prompts, SigningSummary
+from wallet.signer import Signer
+
+FAILPOINT_ENV = "BASKETRY_FAILPOINT"  # tests only: crash the process at a named point
+
+
+def _failpoint(name: str) -> None:
+    """Die exactly here (as a kill -9 would) when a test asks for it."""
+    if os.environ.get(FAILPOINT_ENV) == name:
+        os._exit(137)
+
+
+def sign_and_journal(signer: Signer, tx: dict[str, Any], chain_id: int, journal: Journal,
+                     prompts: Prompts, kind: str, summary: SigningSummary,
+                     replaces_id: int | None = None) -> JournalEntry:
+    """Ask the user (summary), sign, and commit the signed transaction to the journal."""
+    if not prompts.confirm(summary):
+        raise UserCancelled()
+    signed = signer.sign_transaction(tx, chain_id, prompts)
+    entry_id = journal.record_signed(signer.address, kind, int(tx["nonce"]), signed.hash,
+                                     {k: v for k, v in tx.items()}, "0x" + signed.raw.hex(),
+                                     asdict(summary), replaces_id)
+    _failpoint("after_journal")
+    return journal.get(entry_id)
+
+
+def broadcast(client: ChainClient, journal: Journal, entry: JournalEntry) -> None:
+    """Send the journaled bytes. "Already known" counts as sent."""
+    try:
+        client.send_raw_transaction(entry.signed_raw)
+    except ChainError as exc:
+        text = str(exc).lower()
+        if "already known" not in text and "already imported" not in text:
+            journal.set_status(entry.id, "failed", error=str(exc))
+            raise
+    journal.set_status(entry.id, "pending")
+    _failpoint("after_broadcast")
+
+
+def wait_for_final(client: ChainClient, journal: Journal, entry: JournalEntry,
+                   timeout: float = 120.0) -> JournalEntry:
+    receipt = client.wait_for_receipt(entry.tx_hash, timeout=timeout)
+    finalise(journal, entry, receipt)
+    return journal.get(entry.id)
+
+
+def finalise(journal: Journal, entry: JournalEntry, receipt: dict[str, Any]) -> None:
+    status = "confirmed" if int(receipt["status"]) == 1 else "failed"
+    journal.set_status(entry.id, status, receipt=_plain(receipt),
+                       error=None if status == "confirmed" else "reverted on chain")
+    for other in journal.open_entries():  # the losers of a replacement race
+        if other.account == entry.account and other.nonce == entry.nonce and other.id != entry.id:
+            journal.set_status(other.id, "replaced")
+
+
+def send(client: ChainClient, journal: Journal, signer: Signer, tx: dict[str, Any], chain_id: int,
+         prompts: Prompts, kind: str, summary: SigningSummary, wait: bool = True) -> JournalEntry:
+    """The whole path for one transaction already built and simulated by the caller."""
+    entry = sign_and_journal(signer, tx, chain_id, journal, prompts, kind, summary)
+    broadcast(client, journal, journal.get(entry.id))
+    return wait_for_final(client, journal, entry) if wait else journal.get(entry.id)
+
+
+def recover_open_entries(client: ChainClient, journal: Journal) -> list[JournalEntry]:
+    """After a start: settle every journal entry still ``signed`` or ``pending``.
+
+    - a receipt exists -> confirmed/failed;
+    - its nonce is already used on chain by something else -> replaced (if a journaled
+      sibling was mined) or dropped;
+    - otherwise the SAME signed bytes are (re)broadcast: never a new nonce.
+    Returns the entries it changed.
+    """
+    changed = []
+    for entry in journal.open_entries():  # first everything that was mined: replacements win
+        receipt = client.receipt(entry.tx_hash)
+        if receipt is not None:
+            finalise(journal, entry, receipt)
+            changed.append(entry.id)
+    for entry in journal.open_entries():
+        mined_nonce = int(client.rpc("eth_getTransactionCount", [entry.account, "latest"]), 16)
+        if mined_nonce > entry.nonce:
+            journal.set_status(entry.id, "dropped",
+                               error="another transaction with the same nonce was mined")
+        else:
+            broadcast(client, journal, entry)
+        changed.append(entry.id)
+    return [journal.get(entry_id) for entry_id in changed]
+
+
+def replacement(client: ChainClient, entry: JournalEntry, cancel: bool) -> tuple[dict[str, Any], Fees]:
+    """The transaction that replaces ``entry``: same nonce, fees raised by at least 12.5%;
+    a cancel sends 0 to oneself with no data instead of the original call."""
+    if entry.status not in ("signed", "pending"):
+        raise BasketryError(f"{entry.tx_hash} is {entry.status}; only a pending transaction can be replaced")
+    old = Fees(int(entry.unsigned["maxFeePerGas"]), int(entry.unsigned["maxPriorityFeePerGas"]), 0)
+    fees = bumped(old, suggest_fees(client))
+    tx = dict(entry.unsigned)
+    tx.update({"maxFeePerGas": fees.max_fee_per_gas, "maxPriorityFeePerGas": fees.max_priority_fee_per_gas})
+    if cancel:
+        tx.update({"to": entry.account, "value": 0, "data": "0x", "gas": 21_000})
+    else:
+        simulate(client, tx)
+    return tx, fees
+
+
+def _plain(receipt: dict[str, Any]) -> dict[str, Any]:
+    """A receipt as JSON-friendly values (hex for bytes)."""
+    out = {}
+    for key, value in receipt.items():
+        if isinstance(value, bytes | HexBytes):
+            out[key] = "0x" + bytes(value).hex()
+        elif isinstance(value, list):
+            out[key] = [_plain(dict(v)) if hasattr(v, "items") else v for v in value]
+        elif hasattr(value, "items"):
+            out[key] = _plain(dict(value))
+        else:
+            out[key] = value
+    return out
