@@ -43,9 +43,8 @@ class AccountRegistry:
         if kind not in KINDS:
             raise InvalidInput(f"unknown account kind {kind!r}")
         address = checksum(address)
-        if self._find(label) is not None:
-            raise InvalidInput(f"an account called {label!r} exists already; choose another name")
-        with self.store.db.conn:
+        with self.store.lock, self.store.db.conn:
+            self.ensure_label_free(label)
             self.store.db.execute(
                 "INSERT INTO accounts (address, label, kind, derivation_path, keyring_item, created_at,"
                 " device, hd_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -53,6 +52,10 @@ class AccountRegistry:
         if make_active:
             self.set_active(label)
         return self.get(label)
+
+    def ensure_label_free(self, label: str) -> None:
+        if self._find(validate_label(label)) is not None:
+            raise InvalidInput(f"an account called {label.strip()!r} exists already; choose another name")
 
     def all(self) -> list[AccountRecord]:
         return [self._record(r) for r in self.store.db.execute(f"{_SELECT} ORDER BY id").fetchall()]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -37,6 +38,8 @@ class Store:
         #: The copy made before this open upgraded the schema; None if nothing was upgraded.
         self.backup = backup
         self._lock = lock
+        #: Hold while a unit of work must not interleave with another thread's (journal writes).
+        self.lock = threading.RLock()
 
     @classmethod
     def open(cls, home: Path) -> Store:
@@ -123,13 +126,16 @@ class Store:
     def set_setting(self, key: str, value: Any) -> None:
         """Store ``value`` as JSON. Raises TypeError if it is not JSON-serialisable (store a
         Decimal as its string)."""
-        self.db.table("settings").upsert({"key": key, "value": json.dumps(value)}, pk="key")
+        with self.lock:
+            self.db.table("settings").upsert({"key": key, "value": json.dumps(value)}, pk="key")
 
 
 def _connect(path: Path) -> sqlite_utils.Database:
     """Open ``path`` with the pragmas the app relies on. Raises ``StoreError``."""
     try:
-        db = sqlite_utils.Database(path)
+        # One connection shared by the GUI thread and its workers; Store.lock serialises
+        # whole read-modify-write units (sqlite3 itself serialises single calls).
+        db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False))
     except sqlite3.Error as exc:
         raise StoreError(f"Cannot open {path}: {exc}.") from exc
     try:

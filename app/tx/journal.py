@@ -56,7 +56,7 @@ class Journal:
         """Write a signed transaction (status ``signed``) and commit before returning."""
         now = int(time.time())
         db = self.store.db
-        with db.conn:
+        with self.store.lock, db.conn:
             cursor = db.execute(
                 "INSERT INTO transactions (chain_id, genesis_hash, account_address, kind, status,"
                 " nonce, tx_hash, unsigned_json, signed_raw, created_at, updated_at, replaces_id,"
@@ -68,7 +68,7 @@ class Journal:
 
     def set_status(self, entry_id: int, status: str, *, receipt: dict | None = None,
                    error: str | None = None) -> None:
-        with self.store.db.conn:
+        with self.store.lock, self.store.db.conn:
             self.store.db.execute(
                 "UPDATE transactions SET status = ?, updated_at = ?,"
                 " receipt_json = COALESCE(?, receipt_json), error = COALESCE(?, error) WHERE id = ?",
