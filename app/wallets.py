@@ -9,12 +9,13 @@ import uuid
 from dataclasses import dataclass
 
 from eth_account import Account
-from wallet.keys.keyring_vault import KeyringVault
 
 from app.accounts import AccountRecord, AccountRegistry, checksum
 from app.errors import InvalidInput
 from app.store import Store
+from wallet.errors import DeviceError
 from wallet.keys import hd, keystore
+from wallet.keys.keyring_vault import KeyringVault
 from wallet.prompts import Prompts
 from wallet.signer import Signer
 
@@ -124,14 +125,22 @@ class WalletService:
             from wallet.local_signer import LocalSigner  # noqa: PLC0415
 
             return LocalSigner.unlock(self.vault, record.keyring_item, password, index=record.hd_index or 0)
+        # A hardware account signs only if the connected device holds THIS account (another
+        # device or passphrase would otherwise sign from another address without a word).
         if record.kind == "ledger":
             from wallet.ledger.signer import LedgerSigner  # noqa: PLC0415
 
-            return LedgerSigner.connect(ledger_transport(record.device or DEFAULT_LEDGER_DEVICE),
-                                        record.derivation_path)
+            signer = LedgerSigner(ledger_transport(record.device or DEFAULT_LEDGER_DEVICE),
+                                  record.derivation_path, record.address)
+            signer.verify_device()
+            return signer
         from wallet.trezor.signer import TrezorSigner  # noqa: PLC0415
 
-        return TrezorSigner.connect(record.device or DEFAULT_TREZOR_DEVICE, record.derivation_path, prompts)
+        signer = TrezorSigner.connect(record.device or DEFAULT_TREZOR_DEVICE, record.derivation_path, prompts)
+        if signer.address != record.address:
+            raise DeviceError(f"This Trezor holds {signer.address} at {record.derivation_path}, not "
+                              f"{record.address}: connect the right device or passphrase.")
+        return signer
 
     # --- internals ---------------------------------------------------------------------------
     def _store_mnemonic(self, label: str, mnemonic: str, password: str, index: int) -> AccountRecord:

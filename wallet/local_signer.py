@@ -27,7 +27,11 @@ class LocalSigner(Signer):
 
     def __init__(self, private_key: bytes, *, derivation_path: str | None = None):
         key = bytearray(private_key)
-        super().__init__(Account.from_key(bytes(key)).address)
+        try:
+            address = Account.from_key(bytes(key)).address
+        except Exception:  # eth-keys' messages are safe, but say nothing about the bytes at all
+            raise WalletError("not a valid private key (32 bytes, 1 to n-1)") from None
+        super().__init__(address)
         self.derivation_path = derivation_path
         self._key: bytearray | None = key
 

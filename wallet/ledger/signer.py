@@ -15,6 +15,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
 from eth_utils import to_canonical_address, to_checksum_address
 
+from app.errors import InvalidInput
 from wallet.errors import DeviceError, SigningRefused
 from wallet.ledger import apdu
 from wallet.ledger.transport import Transport
@@ -28,7 +29,10 @@ class LedgerSigner(Signer):
     kind = "ledger"
 
     def __init__(self, transport: Transport, path: str, address: str):
-        apdu.parse_path(path)                    # refuse a malformed path early
+        try:
+            apdu.parse_path(path)                # refuse a malformed path early
+        except ValueError as e:
+            raise InvalidInput(str(e)) from None
         super().__init__(address)
         self.transport = transport
         self.path = path
