@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 
 # --- system libraries (Debian/Ubuntu) ------------------------------------------------------
 # Qt's offscreen and xcb platforms, fonts, D-Bus; gnome-keyring + dbus for the real keyring.
+# libusb for hidapi/trezorlib comes with their wheels.
 APT_PACKAGES=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
               libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
-              libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core)
+              libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core
+              gnome-keyring libsecret-tools dbus)   # the real Secret Service the tests use
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do

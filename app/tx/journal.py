@@ -1,7 +1,8 @@
 """The transaction journal in SQLite: every signed transaction is written here BEFORE it is
 broadcast, so a crash at any point loses nothing and never sends twice under another nonce.
 
-States: ``signed`` (journaled, maybe not yet sent) -> ``pending`` (broadcast, no receipt)
+States: ``exported`` (an unsigned transaction written for air-gapped signing; no signature
+yet) -> ``signed`` (journaled, maybe not yet sent) -> ``pending`` (broadcast, no receipt)
 -> ``confirmed`` | ``failed`` (reverted on chain) | ``replaced`` (another transaction with
 the same nonce was mined, e.g. a speed-up or cancel) | ``dropped`` (the node no longer knows
 it and its nonce was used by something else outside the app).
@@ -65,6 +66,32 @@ class Journal:
                  json.dumps(unsigned, default=str), signed_raw, now, now, replaces_id,
                  json.dumps(summary, default=str) if summary is not None else None])
         return int(cursor.lastrowid)
+
+    def record_exported(self, account: str, kind: str, nonce: int, document: dict[str, Any],
+                        summary: dict[str, Any]) -> int:
+        """An unsigned transaction handed to an offline signer (``document``: the file's JSON)."""
+        now = int(time.time())
+        with self.store.lock, self.store.db.conn:
+            cursor = self.store.db.execute(
+                "INSERT INTO transactions (chain_id, genesis_hash, account_address, kind, status,"
+                " nonce, unsigned_json, created_at, updated_at, summary_json)"
+                " VALUES (?, ?, ?, ?, 'exported', ?, ?, ?, ?, ?)",
+                [self.chain.chain_id, self.chain.genesis_hash, account, kind, nonce,
+                 json.dumps(document), now, now, json.dumps(summary, default=str)])
+        return int(cursor.lastrowid)
+
+    def find_exported(self, account: str, nonce: int) -> JournalEntry | None:
+        rows = self._many("status = 'exported' AND account_address = ? AND nonce = ? ORDER BY id DESC",
+                          [account, nonce])
+        return rows[0] if rows else None
+
+    def attach_signature(self, entry_id: int, tx_hash: str, signed_raw: str, tx: dict[str, Any]) -> None:
+        """An exported entry got its signature back: it becomes ``signed`` (before broadcast)."""
+        with self.store.lock, self.store.db.conn:
+            self.store.db.execute(
+                "UPDATE transactions SET status = 'signed', tx_hash = ?, signed_raw = ?,"
+                " unsigned_json = ?, updated_at = ? WHERE id = ? AND status = 'exported'",
+                [tx_hash, signed_raw, json.dumps(tx, default=str), int(time.time()), entry_id])
 
     def set_status(self, entry_id: int, status: str, *, receipt: dict | None = None,
                    error: str | None = None) -> None:

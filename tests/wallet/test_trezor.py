@@ -227,7 +227,7 @@ def device():
 
 
 ADDRESS_0 = "0x73d0385F4d8E00C5e6504C6030F47BF6212736A8"   # all...all, m/44'/60'/0'/0/0
-RECIPIENT = "0x1d1C328764A41bda0492b66bAa30C4a339Ff85Ef"
+RECIPIENT = "0x1D1C328764A41BdA0492b66bAA30C4A339FF85EF"
 
 
 def _legacy_tx(**overrides):
@@ -311,11 +311,11 @@ def test_a_rejection_on_the_device_is_a_clear_device_error(device, operation):
 
 
 def test_the_pin_matrix_goes_through_prompts_ask_pin():
-    with TrezorTestDevice(ALL_ALL, pin="2580") as device:
+    with TrezorTestDevice(ALL_ALL, pin="2468") as device:
         class PinPrompts(RecordingPrompts):
             def ask_pin(self, message):
                 self.pin_requests.append(message)
-                return device.pin_positions("2580")  # what the user reads off the screen
+                return device.pin_positions("2468")  # what the user reads off the screen
 
         prompts = PinPrompts()
         signer = TrezorSigner.connect(device.path, DEFAULT_PATH, prompts)
@@ -327,7 +327,7 @@ def test_the_pin_matrix_goes_through_prompts_ask_pin():
 
 
 def test_a_wrong_pin_and_a_cancelled_pin():
-    with TrezorTestDevice(ALL_ALL, pin="2580") as device:
+    with TrezorTestDevice(ALL_ALL, pin="2468") as device:
         with pytest.raises(DeviceError, match="PIN"):
             TrezorSigner.connect(device.path, DEFAULT_PATH, RecordingPrompts(pin="1111"))
         assert device.pin_attempts == 1 and not device.unlocked
