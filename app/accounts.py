@@ -3,6 +3,7 @@ which keyring item holds the encrypted secret, which device). No secret is ever 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from eth_utils import is_address, to_checksum_address
 from app.errors import InvalidInput
 from app.store import Store
 
+log = logging.getLogger(__name__)
 KINDS = ("local", "watch", "ledger", "trezor")
 ACTIVE_SETTING = "active_account"
 
@@ -49,6 +51,7 @@ class AccountRegistry:
                 "INSERT INTO accounts (address, label, kind, derivation_path, keyring_item, created_at,"
                 " device, hd_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [address, label, kind, derivation_path, keyring_item, int(time.time()), device, hd_index])
+        log.info("added %s account %r: %s", kind, label, address)
         if make_active:
             self.set_active(label)
         return self.get(label)

@@ -18,6 +18,14 @@ import pytest  # noqa: E402
 
 from app.chain.client import ChainClient  # noqa: E402
 from app.devnet.manager import Devnet, DevnetStatus  # noqa: E402
+from tests.support.secret_service import (  # noqa: E402, F401  (fixtures for every test area)
+    _locked_daemon,
+    _unlocked_daemon,
+    fast_scrypt,
+    locked_secret_service,
+    no_dbus,
+    secret_service,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.cli.context import CliContext
 from app.errors import BasketryError
+from app.logs import setup_logging
 from app.networks import get_network
 from app.store import Store
 from views.errors import show_error
@@ -25,6 +26,7 @@ def run_gui(ctx: CliContext) -> int:
     except BasketryError as exc:
         show_error(None, exc)
         return 1
+    setup_logging(ctx.home)
     _quit_on_signals(app)
     launcher = Launcher(ctx.home, network, store, ctx.rpc)
     launcher.failed.connect(lambda _error: app.quit())

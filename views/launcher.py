@@ -21,8 +21,11 @@ from app.store import Store
 from views.errors import show_error
 from views.first_start import FirstStartDialog
 from views.main_window import MainWindow
+from views.pages.accounts_page import AccountsPage
+from views.pages.activity_page import ActivityPage
 from views.pages.settings_page import SettingsPage
 from views.status_bar import ChainStatusPoller
+from views.wallet_context import WalletContext
 from views.workers import Worker
 
 # Show the progress dialog only if the start takes longer than this (a running devnet is
@@ -43,6 +46,7 @@ class Launcher(QObject):
         self.explicit_rpc = explicit_rpc
         self.poll_interval_ms = poll_interval_ms
         self.window: MainWindow | None = None
+        self.context: WalletContext | None = None  # the wallet pages' shared state (one per window)
         self.dialog: FirstStartDialog | None = None
         self.started_devnet = False
         self._cancel = threading.Event()
@@ -90,7 +94,12 @@ class Launcher(QObject):
     def _open_window(self, rpc_url: str) -> None:
         poller = ChainStatusPoller(self.network.key, rpc_url, interval_ms=self.poll_interval_ms)
         settings = SettingsPage(self.store, self.home, self.network.key)
-        self.window = MainWindow(poller, pages={SettingsPage.TITLE: settings})
+        self.context = WalletContext(self.store, self.home, self.network.key, rpc=rpc_url, parent=self)
+        pages = {SettingsPage.TITLE: settings,
+                 AccountsPage.TITLE: AccountsPage(self.context),
+                 ActivityPage.TITLE: ActivityPage(self.context)}
+        self.window = MainWindow(poller, pages=pages)
+        self.context.prompts.parent_widget = self.window
         self.window.show()
         self.window_ready.emit(self.window)
         known = self.store.known_genesis(self.network.chain_id, self.network.key)
@@ -99,12 +108,19 @@ class Launcher(QObject):
         worker.signals.errored.connect(self._chain_refused)
 
     def _chain_verified(self, connection: Connection) -> None:
+        if self._cancel.is_set():
+            return  # shut down meanwhile (the store may be closed): the answer came too late
         self.store.record_network(connection.chain_id, connection.genesis_hash, self.network.key)
+        if self.context is not None:
+            self.context.open_session()  # balances, journal recovery, sending
 
     def _chain_refused(self, error: BaseException) -> None:
         # Unreachable is shown live by the status bar (and retried); a wrong chain is not.
         if isinstance(error, ChainMismatch):
             show_error(self.window, error)
+        elif self.context is not None and self.window is not None:
+            # offline at start: the wallet pages work without balances until the chain answers
+            self.window.poller.status_changed.connect(self.context.follow_chain_status)
 
     # --- plumbing ------------------------------------------------------------------------------
     def _run(self, func, *args) -> Worker:
@@ -123,6 +139,8 @@ class Launcher(QObject):
     def shutdown(self, parent: QWidget | None = None) -> None:
         """Wait for workers; stop the demo node if this launcher started it (state is kept)."""
         self._cancel.set()
+        if self.context is not None:
+            self.context.shutdown()  # keys locked, open prompts cancelled, device thread done
         for worker in list(self._workers):
             worker.wait(30)
         if self.started_devnet:

@@ -268,7 +268,7 @@ def decode_signed(raw: bytes) -> dict[str, Any]:
             chain_id = (v - 35) // 2 if v >= 37 else None
             return {"type": 0, "chainId": chain_id, "nonce": nonce, "gasPrice": gas_price, "gas": gas,
                     "to": _to(to), "value": value, "data": "0x" + data.hex()}
-    except rlp.exceptions.DecodingError as exc:
+    except rlp.exceptions.RLPException as exc:
         raise InvalidInput(f"the signed transaction cannot be decoded: {_first_line(exc)}") from None
     raise InvalidInput(f"unsupported signed transaction type 0x{raw[0]:02x} (expected legacy or type 2)")
 
@@ -340,7 +340,7 @@ def decode_unsigned_payload(payload: bytes) -> dict[str, Any]:
                 raise InvalidInput("this QR code holds a signed transaction, not an unsigned one")
             return {"type": 0, "chainId": chain_id, "nonce": nonce, "gasPrice": gas_price, "gas": gas,
                     "to": _to(to), "value": value, "data": "0x" + data.hex()}
-    except rlp.exceptions.DecodingError:
+    except rlp.exceptions.RLPException:
         raise InvalidInput("this QR code is damaged or incomplete: scan it again") from None
     raise InvalidInput("this QR code holds an unsupported transaction type")
 

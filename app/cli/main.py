@@ -10,6 +10,7 @@ from app.cli import devnet_cmd, network_cmd, tx_cmd, wallet_cmd
 from app.cli.context import CliContext
 from app.cli.output import emit_error
 from app.errors import BasketryError, UserCancelled
+from app.logs import setup_logging
 from app.paths import data_home
 
 COMMAND_MODULES = (devnet_cmd, network_cmd, wallet_cmd, tx_cmd)
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         ctx = CliContext(home=data_home(args.home), network=args.network, rpc=args.rpc, as_json=args.json)
+        setup_logging(ctx.home)
         if args.command is None:
             return _open_gui(ctx)
         return args.handler(args, ctx)

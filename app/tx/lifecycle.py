@@ -7,6 +7,7 @@ crash at any point the next start finds it, and it is never sent twice under two
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import asdict
 from typing import Any
@@ -21,6 +22,7 @@ from app.tx.journal import Journal, JournalEntry
 from wallet.prompts import Prompts, SigningSummary
 from wallet.signer import Signer
 
+log = logging.getLogger(__name__)
 FAILPOINT_ENV = "BASKETRY_FAILPOINT"  # tests only: crash the process at a named point
 
 
@@ -40,6 +42,7 @@ def sign_and_journal(signer: Signer, tx: dict[str, Any], chain_id: int, journal:
     entry_id = journal.record_signed(signer.address, kind, int(tx["nonce"]), signed.hash,
                                      {k: v for k, v in tx.items()}, "0x" + signed.raw.hex(),
                                      asdict(summary), replaces_id)
+    log.info("journaled %s %s from %s nonce %s", kind, signed.hash, signer.address, tx["nonce"])
     _failpoint("after_journal")
     return journal.get(entry_id)
 
@@ -54,6 +57,7 @@ def broadcast(client: ChainClient, journal: Journal, entry: JournalEntry) -> Non
             journal.set_status(entry.id, "failed", error=str(exc))
             raise
     journal.set_status(entry.id, "pending")
+    log.info("broadcast %s", entry.tx_hash)
     _failpoint("after_broadcast")
 
 
@@ -68,6 +72,7 @@ def finalise(journal: Journal, entry: JournalEntry, receipt: dict[str, Any]) -> 
     status = "confirmed" if int(receipt["status"]) == 1 else "failed"
     journal.set_status(entry.id, status, receipt=_plain(receipt),
                        error=None if status == "confirmed" else "reverted on chain")
+    log.info("%s %s in block %s", status, entry.tx_hash, receipt.get("blockNumber"))
     for other in journal.open_entries():  # the losers of a replacement race
         if other.account == entry.account and other.nonce == entry.nonce and other.id != entry.id:
             journal.set_status(other.id, "replaced")
@@ -101,6 +106,7 @@ def recover_open_entries(client: ChainClient, journal: Journal) -> list[JournalE
         if mined_nonce > entry.nonce:
             journal.set_status(entry.id, "dropped",
                                error="another transaction with the same nonce was mined")
+            log.warning("dropped %s: nonce %s used by another transaction", entry.tx_hash, entry.nonce)
         else:
             broadcast(client, journal, entry)
         changed.append(entry.id)

@@ -204,6 +204,7 @@ class TrezorTestDevice:
         self.button_requests: list[str] = []
         self.received: list[str] = []
         self.typed_data_hashes: list[tuple[bytes, bytes]] = []   # (domain, message) per request
+        self.errors: list[str] = []     # exceptions inside the device (its own bugs)
         self.pin_attempts = 0
         self.matrix: str | None = None          # what the screen shows during PIN entry
         self._random = random.Random(1)
@@ -284,9 +285,15 @@ class TrezorTestDevice:
                 continue
             self._peer = peer
             message = self._reassemble(packet)
-            if message is not None:
+            if message is None:
+                continue
+            try:
                 for reply in self._dispatch(*message):
                     self._send(reply)
+            except Exception as e:  # noqa: BLE001 - a bug here must fail the test, not hang it
+                self.errors.append(repr(e))
+                self._flow = None
+                self._send(messages.Failure(code=FT.FirmwareError, message=f"test device: {e!r}"))
 
     def _reassemble(self, packet: bytes) -> tuple[int, bytes] | None:
         if self._pending is None:

@@ -196,3 +196,102 @@ def shown_boxes(qtbot):
     timer.start()
     yield shown
     timer.stop()
+
+
+# --- the wallet GUI ---------------------------------------------------------------------------
+# ``secret_service`` (a real gnome-keyring on a private bus) and ``fast_scrypt`` come from
+# the root conftest (tests/support/secret_service.py).
+TEST_MNEMONIC = "test test test test test test test test test test test junk"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def wallet_store(tmp_path):
+    """A real SQLite store in a fresh data directory."""
+    from app.store import Store
+
+    with Store.open(tmp_path / "home") as store:
+        yield store
+
+
+@pytest.fixture
+def wallet_service(wallet_store, secret_service, fast_scrypt):
+    """A WalletService on the real Secret Service (its own keyring service name)."""
+    from app.wallets import WalletService
+
+    return WalletService(wallet_store, vault=secret_service.vault())
+
+
+def make_context(store, home, rpc, service, online: bool):
+    from app.session import ChainSession
+    from views.wallet_context import WalletContext
+
+    context = WalletContext(store, home, "demo", rpc=rpc, service=service)
+    if online:
+        context.set_session(ChainSession.open(home, "demo", store, rpc))
+    return context
+
+
+@pytest.fixture
+def wallet_context(qtbot, wallet_store, wallet_service, devnet, devnet_home, chain):
+    """A WalletContext on the session devnet (chain rolled back after the test), online."""
+    context = make_context(wallet_store, devnet_home, devnet.rpc_url, wallet_service, online=True)
+    yield context
+    context.shutdown()
+    qtbot.waitUntil(lambda: not _busy_workers(), timeout=10_000)
+
+
+@pytest.fixture
+def offline_context(qtbot, wallet_store, wallet_service, devnet_home, dead_rpc):
+    context = make_context(wallet_store, devnet_home, dead_rpc, wallet_service, online=False)
+    yield context
+    context.shutdown()
+
+
+def _busy_workers() -> bool:
+    from views.workers import Worker
+
+    return any(worker.is_running for worker in list(Worker._active))
+
+
+@pytest.fixture
+def demo_key() -> tuple[str, str]:
+    """(address, 0x key) of the devnet's funded demo account (anvil's test mnemonic, index 1)."""
+    from wallet.keys.hd import derive
+
+    address, key = derive(TEST_MNEMONIC, 1)
+    return address, "0x" + key.hex()
+
+
+class DialogAnswerer:
+    """Answers dialogs as a user would, from a QTimer on the GUI thread: ``on(cls, action)``
+    runs ``action(dialog)`` once for each visible top-level dialog of that class."""
+
+    def __init__(self) -> None:
+        self.handlers: list[tuple[type, Callable]] = []
+        self.seen: list[str] = []
+        self.timer = QTimer()
+        self.timer.setInterval(20)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def on(self, cls: type, action: Callable) -> None:
+        self.handlers.append((cls, action))
+
+    def _tick(self) -> None:
+        for widget in QApplication.topLevelWidgets():
+            if not widget.isVisible() or widget.property("answered"):
+                continue
+            for cls, action in self.handlers:
+                if isinstance(widget, cls):
+                    widget.setProperty("answered", True)
+                    self.seen.append(type(widget).__name__)
+                    action(widget)
+                    break
+
+
+@pytest.fixture
+def answerer(qtbot):
+    bot = DialogAnswerer()
+    yield bot
+    bot.timer.stop()

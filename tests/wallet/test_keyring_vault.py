@@ -115,9 +115,16 @@ def test_no_dbus(no_dbus):
     assert str(caught.value) == NO_DBUS
 
 
+def test_dead_bus(monkeypatch, tmp_path):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/gone")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+    with pytest.raises(KeyringUnavailable, match="Cannot reach the OS keyring"):
+        KeyringVault().check_backend()
+
+
 def test_backend_errors_become_messages():
     assert str(backend_error(RuntimeError("Failed to create the collection: Prompt dismissed.."))) == LOCKED
-    assert "D-Bus" in str(backend_error(ConnectionRefusedError(111, "Connection refused")))
+    assert "Cannot reach the OS keyring" in str(backend_error(ConnectionRefusedError(111, "refused")))
     assert str(backend_error(ValueError("boom"))) == "The OS keyring failed: boom"
 
 
@@ -130,7 +137,7 @@ def test_store_load_delete_round_trip(secret_service):
     assert vault.load("acct-1") == document
 
     listing = secret_service.search()
-    assert f"attribute.username = acct-1" in listing
+    assert "attribute.username = acct-1" in listing
     stored = listing.split("secret = ", 1)[1].splitlines()[0]
     assert json.loads(stored) == json.loads(document)        # the encrypted JSON, nothing else
     assert KEY.hex() not in listing.lower()
@@ -165,7 +172,7 @@ def test_only_encrypted_keystores_reach_the_keyring(secret_service, payload):
 
 def test_a_foreign_item_is_not_loaded_as_a_keystore(secret_service):
     result = secret_service.secret_tool("store", "--label=foreign", "service", secret_service.service,
-                                        "username", "foreign")
+                                        "username", "foreign", stdin="hunter2")
     assert result.returncode == 0, result.stderr
     with pytest.raises(WalletError, match="not a Basketry keystore"):
         secret_service.vault().load("foreign")

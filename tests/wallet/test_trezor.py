@@ -32,7 +32,9 @@ def load_cases(name: str) -> list:
     document = json.loads((GOLDEN / name).read_text())
     mnemonic = document["setup"]["mnemonic"]
     assert document["setup"].get("passphrase", "") == ""
-    return [pytest.param(mnemonic, case, id=f"{i}-{case.get('name', case['parameters'].get('path'))}")
+    stem = name.removesuffix(".json")
+    return [pytest.param(mnemonic, case,
+                         id=f"{stem}-{i}-{case.get('name', case['parameters'].get('path'))}")
             for i, case in enumerate(document["tests"])]
 
 
@@ -77,6 +79,7 @@ class _Golden:
     def close(self):
         for device in self.devices.values():
             device.stop()
+            assert device.errors == []
 
 
 @pytest.fixture(scope="module")
@@ -224,6 +227,7 @@ def test_the_golden_data_is_all_there():
 def device():
     with TrezorTestDevice(ALL_ALL) as running:
         yield running
+    assert running.errors == []
 
 
 ADDRESS_0 = "0x73d0385F4d8E00C5e6504C6030F47BF6212736A8"   # all...all, m/44'/60'/0'/0/0
@@ -332,6 +336,10 @@ def test_a_wrong_pin_and_a_cancelled_pin():
             TrezorSigner.connect(device.path, DEFAULT_PATH, RecordingPrompts(pin="1111"))
         assert device.pin_attempts == 1 and not device.unlocked
 
+        with pytest.raises(DeviceError, match="keypad positions"):
+            TrezorSigner.connect(device.path, DEFAULT_PATH, RecordingPrompts(pin="12a4"))
+        assert device.received[-1] == "Cancel" and device.pin_attempts == 1
+
         with pytest.raises(UserCancelled):  # AutoApprovePrompts without a PIN cancels
             TrezorSigner.connect(device.path, DEFAULT_PATH, RecordingPrompts(pin=None))
         assert device.received[-1] == "Cancel" and device.matrix is None
@@ -385,6 +393,16 @@ def test_no_trezor_at_the_path_is_a_clear_device_error():
     with pytest.raises(DeviceError) as raised:
         TrezorSigner.connect(path, DEFAULT_PATH, RecordingPrompts())
     assert str(raised.value) == f"No Trezor found at {path}; connect it (or start the emulator) and retry."
+
+
+def test_usb_means_the_first_trezor_on_usb(monkeypatch):
+    import wallet.trezor.signer as trezor_signer
+
+    monkeypatch.setattr(trezor_signer, "all_transports", lambda: [])  # nothing plugged in
+    with pytest.raises(DeviceError) as raised:
+        TrezorSigner.connect("usb", DEFAULT_PATH, RecordingPrompts())
+    assert str(raised.value) == ("No Trezor found at any USB port; connect it (or start the "
+                                 "emulator) and retry.")
 
 
 def test_a_device_restart_reopens_the_session_once():

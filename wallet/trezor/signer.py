@@ -22,7 +22,13 @@ from eth_utils import to_checksum_address
 from trezorlib import ethereum, exceptions, messages
 from trezorlib.client import AppManifest, PassphraseSetting, Session, TrezorClient, get_client
 from trezorlib.tools import parse_path
-from trezorlib.transport import TransportException, enumerate_devices, get_transport
+from trezorlib.transport import (
+    Transport,
+    TransportException,
+    all_transports,
+    enumerate_devices,
+    get_transport,
+)
 
 from app.errors import UserCancelled
 from wallet.errors import DeviceError, SigningRefused, WalletError
@@ -53,6 +59,28 @@ _BUTTON_MESSAGES = {
 _DEFAULT_BUTTON_MESSAGE = "Confirm on your Trezor."
 
 T = TypeVar("T")
+
+
+# "usb" (the app's default) and "auto"/"" pick the first Trezor found; "usb" looks only at
+# USB (WebUSB, HID) and at Trezor Bridge, which holds the USB device while Trezor Suite runs.
+AUTO_PATHS = ("", "auto", "usb")
+_USB_PREFIXES = ("webusb", "hid", "bridge")
+
+
+def find_transport(path: str | None) -> Transport:
+    """The transport of the Trezor at ``path``; TransportException when there is none."""
+    if (path or "") not in AUTO_PATHS:
+        return get_transport(path, prefix_search=True)
+    for transport_class in all_transports():
+        if path == "usb" and transport_class.PATH_PREFIX not in _USB_PREFIXES:
+            continue
+        try:
+            found = list(transport_class.enumerate())
+        except Exception:  # noqa: BLE001 - a transport that cannot enumerate has no Trezor
+            continue
+        if found:
+            return found[0]
+    raise TransportException("No Trezor device found")
 
 
 def find_trezors() -> list[str]:
@@ -132,7 +160,9 @@ class TrezorDevice:
 
     @property
     def where(self) -> str:
-        return self.transport_path or "any USB port"
+        if (self.transport_path or "") in AUTO_PATHS:
+            return "any USB port"
+        return self.transport_path
 
     def close(self) -> None:
         with self._lock:
@@ -162,7 +192,7 @@ class TrezorDevice:
         if self._session is not None:
             return self._session
         try:
-            transport = get_transport(self.transport_path, prefix_search=True)
+            transport = find_transport(self.transport_path)
         except TransportException as e:
             raise DeviceError(
                 f"No Trezor found at {self.where}; connect it (or start the emulator) and retry.") from e
@@ -243,7 +273,8 @@ class TrezorDevice:
 
 class TrezorSigner(Signer):
     """Signs with the account at ``derivation_path`` of the Trezor at ``transport_path``
-    ("udp:127.0.0.1:21324", "webusb:003:1", "hid:...", or None for the first one found)."""
+    ("udp:127.0.0.1:21324", "webusb:003:1", "hid:...", "bridge:...", or "usb"/None for the
+    first one found)."""
 
     kind = "trezor"
 

@@ -1,4 +1,4 @@
-"""Fixtures for the wallet tests: a REAL Secret Service (gnome-keyring-daemon) on a private
+"""Fixtures for every test that needs keys: a REAL Secret Service (gnome-keyring-daemon) on a private
 D-Bus session bus, unlocked or locked, and fast keystores.
 
 Each daemon pair starts once per session (~70 ms) and is killed at the end; every test that
@@ -77,9 +77,10 @@ class SecretServiceSession:
     def vault(self) -> KeyringVault:
         return KeyringVault(service=self.service)
 
-    def secret_tool(self, *args: str) -> subprocess.CompletedProcess:
+    def secret_tool(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus_address)
-        return subprocess.run(["secret-tool", *args], env=env, capture_output=True, text=True, timeout=10)
+        return subprocess.run(["secret-tool", *args], env=env, input=stdin, capture_output=True,
+                              text=True, timeout=10)
 
     def search(self) -> str:
         """``secret-tool search --all --unlock service SERVICE``: labels, attributes, secrets."""
@@ -89,9 +90,9 @@ class SecretServiceSession:
 
 def start_secret_service(base: Path, unlocked: bool) -> SecretServiceDaemon:
     missing = [tool for tool in ("dbus-daemon", "gnome-keyring-daemon", "secret-tool") if not shutil.which(tool)]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} not installed: apt-get install -y --no-install-recommends "
-                    "gnome-keyring libsecret-tools dbus")
+    if missing:  # scripts/setup.sh installs them: a missing one is a broken setup, not a skip
+        pytest.fail(f"{', '.join(missing)} not installed: apt-get install -y --no-install-recommends "
+                    "gnome-keyring libsecret-tools dbus (scripts/setup.sh does)")
     home = base / ("unlocked" if unlocked else "locked")
     (home / "run").mkdir(parents=True, mode=0o700)
     config = home / "bus.conf"

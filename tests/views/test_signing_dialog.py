@@ -1,0 +1,168 @@
+"""The signing dialog shows the decoded transaction, warnings first, and Reject is the default;
+QtPrompts answers a worker thread's questions with dialogs on the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from eth_abi import encode
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDialog
+
+from app.errors import UserCancelled
+from app.tx.describe import describe_transaction
+from views.dialogs.device_notice import DeviceNotice
+from views.dialogs.pin_dialog import PinDialog
+from views.dialogs.signing_dialog import SigningDialog
+from views.prompts import QtPrompts
+from views.widgets.common import WARNING_COLOR
+
+USDC = to_checksum_address("0x5fbdb2315678afecb367f032d93f642f64180aa3")
+SENDER = to_checksum_address("0x70997970c51812dc3a010c7d01b50e20d4dc79c8")
+RECIPIENT = to_checksum_address("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc")
+
+
+def usdc_transfer_summary(notes=()):
+    data = function_signature_to_4byte_selector("transfer(address,uint256)") + encode(
+        ["address", "uint256"], [RECIPIENT, 5_250_000])
+    tx = {"chainId": 31337, "from": SENDER, "to": USDC, "value": 0, "data": "0x" + data.hex(),
+          "gas": 60_000, "maxFeePerGas": 2_000_000_000, "maxPriorityFeePerGas": 1_000_000_000, "nonce": 3}
+    return describe_transaction(tx, "Demo network", "ETH", {USDC: ("USDC", 6)}, notes=notes)
+
+
+def test_shows_network_from_to_value_method_arguments_and_max_fee(qtbot):
+    dialog = SigningDialog(usdc_transfer_summary())
+    qtbot.addWidget(dialog)
+    fields = {key: label.text() for key, label in dialog.fields.items()}
+    assert fields["network"] == "Demo network (chain id 31337)"
+    assert fields["from"] == SENDER
+    assert fields["to"] == f"{USDC} (USDC)"
+    assert fields["value"] == "0 ETH"
+    assert fields["method"] == "transfer(address,uint256)"
+    assert fields["arg_to"] == RECIPIENT
+    assert fields["arg_amount"] == "5.25 USDC"
+    assert fields["max_fee"] == "0.00012 ETH"  # 60,000 gas x 2 gwei
+
+
+def test_notes_come_first_in_the_warning_colour(qtbot):
+    dialog = SigningDialog(usdc_transfer_summary(notes=("This replaces transaction 0xabc.",)))
+    qtbot.addWidget(dialog)
+    [note] = dialog.note_labels
+    assert "This replaces transaction 0xabc." in note.text()
+    assert WARNING_COLOR in note.styleSheet()
+    layout = dialog.layout()
+    assert layout.indexOf(note) < layout.indexOf(dialog.buttons)
+    # the note is above the form with the fields
+    assert note.mapTo(dialog, note.rect().topLeft()).y() <= \
+        dialog.fields["network"].mapTo(dialog, dialog.fields["network"].rect().topLeft()).y()
+
+
+def test_an_undecodable_call_is_flagged_not_guessed(qtbot):
+    tx = {"chainId": 31337, "from": SENDER, "to": USDC, "value": 0, "data": "0xdeadbeef00",
+          "gas": 60_000, "maxFeePerGas": 1, "maxPriorityFeePerGas": 1, "nonce": 0}
+    dialog = SigningDialog(describe_transaction(tx, "Demo", "ETH"))
+    qtbot.addWidget(dialog)
+    assert dialog.fields["method"].text().startswith("unknown function 0xdeadbeef")
+    assert "cannot decode" in dialog.note_labels[0].text()
+
+
+def test_reject_is_the_default_so_enter_and_escape_do_not_sign(qtbot):
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Escape):
+        dialog = SigningDialog(usdc_transfer_summary())
+        qtbot.addWidget(dialog)
+        assert dialog.reject_button.isDefault() and not dialog.confirm_button.isDefault()
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        with qtbot.waitSignal(dialog.finished) as finished:
+            qtbot.keyClick(dialog, key)
+        assert finished.args == [QDialog.DialogCode.Rejected.value]
+
+
+# --- QtPrompts from another thread -----------------------------------------------------------
+class Caller(threading.Thread):
+    """Calls one prompts method off the GUI thread and keeps the answer or the exception."""
+
+    def __init__(self, call):
+        super().__init__(daemon=True)
+        self.call, self.result, self.error = call, None, None
+        self.caller_thread = None
+
+    def run(self):
+        self.caller_thread = threading.current_thread()
+        try:
+            self.result = self.call()
+        except BaseException as exc:  # noqa: BLE001 - recorded for the test
+            self.error = exc
+
+
+@pytest.fixture
+def prompts(qtbot):
+    prompts = QtPrompts()
+    yield prompts
+    prompts.cancel_all()
+
+
+def ask(qtbot, prompts, call) -> tuple[Caller, QDialog]:
+    caller = Caller(call)
+    with qtbot.waitSignal(prompts.dialog_shown) as shown:
+        caller.start()
+    return caller, shown.args[0]
+
+
+def test_confirm_from_a_worker_thread_opens_the_dialog_and_returns_the_answer(qtbot, prompts):
+    summary = usdc_transfer_summary()
+    caller, dialog = ask(qtbot, prompts, lambda: prompts.confirm(summary))
+    assert isinstance(dialog, SigningDialog) and dialog.summary is summary
+    assert caller.is_alive() and prompts.waiting == 1  # it waits for the user
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not caller.is_alive())
+    assert caller.result is True and caller.error is None
+    assert caller.caller_thread is not threading.main_thread()
+
+    caller, dialog = ask(qtbot, prompts, lambda: prompts.confirm(summary))
+    qtbot.mouseClick(dialog.reject_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not caller.is_alive())
+    assert caller.result is False and prompts.waiting == 0
+
+
+def test_pin_matrix_shows_no_digits_and_returns_positions(qtbot, prompts):
+    caller, dialog = ask(qtbot, prompts, lambda: prompts.ask_pin("Enter your PIN"))
+    assert isinstance(dialog, PinDialog)
+    assert {button.text() for button in dialog.keys.values()} == {"•"}
+    for position in (7, 5, 3, 3):
+        qtbot.mouseClick(dialog.keys[position], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.backspace, Qt.MouseButton.LeftButton)
+    assert dialog.entered.text() == "•••"
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not caller.is_alive())
+    assert caller.result == "753"
+
+
+def test_cancel_raises_user_cancelled_in_the_calling_thread(qtbot, prompts):
+    caller, dialog = ask(qtbot, prompts, lambda: prompts.ask_passphrase("Passphrase?"))
+    dialog.reject()
+    qtbot.waitUntil(lambda: not caller.is_alive())
+    assert isinstance(caller.error, UserCancelled)
+
+    caller, dialog = ask(qtbot, prompts, lambda: prompts.ask_pin("PIN"))
+    prompts.cancel_all()  # the window closes: nobody waits forever
+    qtbot.waitUntil(lambda: not caller.is_alive())
+    assert isinstance(caller.error, UserCancelled)
+
+
+def test_device_action_shows_a_notice_until_device_done(qtbot, prompts):
+    caller, notice = ask(qtbot, prompts, lambda: prompts.device_action("Confirm on your Ledger"))
+    assert isinstance(notice, DeviceNotice) and not notice.isModal()
+    qtbot.waitUntil(lambda: not caller.is_alive())  # it does not wait for the user
+    assert notice.isVisible() and notice.message_label.text() == "Confirm on your Ledger"
+    done = Caller(prompts.device_done)
+    done.start()
+    qtbot.waitUntil(lambda: prompts.notice is None)
+
+
+def test_confirm_on_the_gui_thread_runs_the_dialog_itself(qtbot, prompts):
+    summary = usdc_transfer_summary()
+    prompts.dialog_shown.connect(lambda dialog: QTimer.singleShot(0, dialog.confirm_button.click))
+    assert prompts.confirm(summary) is True  # exec() ran until the click
