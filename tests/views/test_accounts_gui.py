@@ -90,6 +90,7 @@ def test_create_wallet_needs_the_backup_check(qtbot, page, wallet_context, walle
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
     [record] = wallet_context.accounts.all()
     assert record.label == "Savings" and record.kind == "local" and record.hd_index == 0
+    assert page.selected() == record
     assert record.address == hd.derive(phrase, 0)[0]
     assert wallet_context.active_account() == record
     assert cell(page, "Savings", AccountsModel.ACTIVE) == "●"
@@ -229,6 +230,7 @@ def test_import_then_add_the_next_hd_account_and_set_active(qtbot, page, wallet_
     qtbot.waitUntil(lambda: page.model.row_of("Main 2") is not None, timeout=20_000)
     record = wallet_context.accounts.get("Main 2")
     assert record.address == hd.derive(TEST_MNEMONIC, 1)[0] and record.derivation_path == "m/44'/60'/0'/0/1"
+    assert page.selected().label == "Main 2" and cell(page, "Main 2", AccountsModel.KIND) == "recovery phrase"
     page.select("Main")
     click(qtbot, page.set_active_button)
     assert wallet_context.active_account().label == "Main"

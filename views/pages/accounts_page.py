@@ -215,9 +215,9 @@ class AccountsPage(QWidget):
         self.dialog = dialog
 
         def accepted() -> None:
+            self.context.accounts_changed.emit()  # reload first, then select what is new
             if on_accept is not None:
                 on_accept(dialog)
-            self.context.accounts_changed.emit()
 
         dialog.accepted.connect(accepted)
         dialog.open()
