@@ -138,6 +138,9 @@ class QtPrompts(QObject):
                 or QApplication.activeWindow())
 
     def _open_dialog(self, dialog: QDialog, request: _Request, answer) -> None:
+        if request.answered:  # cancelled (cancel_all) before the GUI thread got to it
+            dialog.deleteLater()
+            return
         request.dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: request.answer(answer(dialog)))
@@ -172,4 +175,4 @@ class QtPrompts(QObject):
 
 def _on_gui_thread() -> bool:
     app = QCoreApplication.instance()
-    return app is not None and QThread.currentThread() is app.thread()
+    return app is not None and QThread.currentThread() == app.thread()

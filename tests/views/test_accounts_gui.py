@@ -310,3 +310,54 @@ def test_add_a_ledger_then_send_from_it(qtbot, page, wallet_context, chain, answ
         qtbot.waitUntil(lambda: send.status_label.text() == "confirmed", timeout=30_000)
     assert chain.balance(recipient) - before == 25 * 10**16
     assert any(apdu[:2] == bytes([0xE0, 0x04]) for apdu in device.apdus)  # it signed
+
+
+def test_add_a_trezor_with_pin_matrix_and_passphrase(qtbot, page, wallet_context, answerer):
+    from tests.support.trezor_device import ALL_ALL, TrezorTestDevice
+    from views.dialogs.passphrase_dialog import PassphraseDialog
+    from views.dialogs.pin_dialog import PinDialog
+
+    with TrezorTestDevice(ALL_ALL, pin="2581", passphrase_protection=True) as device:
+        def enter_pin(dialog: PinDialog) -> None:
+            assert {key.text() for key in dialog.keys.values()} == {"•"}  # no digits here
+            for position in device.pin_positions("2581"):  # read off the device's screen
+                dialog.keys[int(position)].click()
+            dialog.ok_button.click()
+
+        def enter_passphrase(dialog: PassphraseDialog) -> None:
+            dialog.passphrase_edit.setText("hidden wallet")
+            dialog.repeat_edit.setText("hidden wallet")
+            dialog.buttons.accepted.emit()
+
+        answerer.on(PinDialog, enter_pin)
+        answerer.on(PassphraseDialog, enter_passphrase)
+        click(qtbot, page.hardware_button)
+        dialog = page.dialog
+        dialog.trezor_radio.setChecked(True)
+        dialog.device_edit.setText(device.path)
+        click(qtbot, dialog.connect_button)
+        qtbot.waitUntil(lambda: not dialog.isVisible() or dialog.error.isVisible(), timeout=30_000)
+        assert not dialog.error.isVisible(), dialog.error.text()
+        record = wallet_context.accounts.get("Trezor")
+        assert record.kind == "trezor" and record.device == device.path
+        assert record.address == device.address([44 | 2**31, 60 | 2**31, 2**31, 0, 0], "hidden wallet")
+        assert sorted(answerer.seen) == ["PassphraseDialog", "PinDialog"]
+        assert device.unlocked
+
+
+def test_a_cancelled_trezor_pin_adds_nothing(qtbot, page, wallet_context, answerer):
+    from tests.support.trezor_device import ALL_ALL, TrezorTestDevice
+    from views.dialogs.pin_dialog import PinDialog
+
+    with TrezorTestDevice(ALL_ALL, pin="2580") as device:
+        answerer.on(PinDialog, lambda d: d.reject())
+        click(qtbot, page.hardware_button)
+        dialog = page.dialog
+        dialog.trezor_radio.setChecked(True)
+        dialog.device_edit.setText(device.path)
+        click(qtbot, dialog.connect_button)
+        qtbot.waitUntil(lambda: dialog.connect_button.isEnabled(), timeout=30_000)
+        assert answerer.seen == ["PinDialog"]
+        assert dialog.isVisible() and wallet_context.accounts.all() == []
+        assert wallet_context.prompts.notice is None
+        dialog.reject()
