@@ -207,3 +207,29 @@ def test_no_secret_reaches_disk_or_logs(cli, tmp_path):
         lowered = path_text.lower()
         for needle in needles:
             assert needle.lower() not in lowered
+
+
+def test_hardware_accounts_send_through_their_devices(cli):
+    """`wallet ledger` / `wallet trezor` against the protocol-level test devices, then a send
+    signed on each device, mined on the devnet."""
+    from tests.support.ledger_device import LedgerTcpServer, LedgerTestDevice
+    from tests.support.trezor_device import TrezorTestDevice
+
+    with LedgerTcpServer(LedgerTestDevice()) as ledger, TrezorTestDevice() as trezor:
+        nano = out(cli("wallet", "ledger", "nano", "--device", f"tcp:{ledger.host}:{ledger.port}"))
+        safe = out(cli("wallet", "trezor", "safe", "--device", trezor.path))
+        assert nano["address"] == "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D"  # speculos seed, golden
+        assert safe["address"] == "0x73d0385F4d8E00C5e6504C6030F47BF6212736A8"  # all-all seed, index 0
+        for name, account in (("nano", nano), ("safe", safe)):
+            cli.chain.rpc("anvil_setBalance", [account["address"], hex(10**18)])
+            cli("wallet", "use", name)
+            before = cli.chain.balance(OTHER)
+            sent = out(cli("send", OTHER, "0.01", "--yes"))
+            assert sent["status"] == "confirmed", name
+            assert cli.chain.balance(OTHER) - before == 10**16
+        ledger.device.user_rejects = True
+        cli("wallet", "use", "nano")
+        rejected = cli("send", OTHER, "0.01", "--yes", check=False)
+        assert rejected.returncode != 0 and "rejected" in out(rejected)["error"]
+    kinds = {a["name"]: a["kind"] for a in out(cli("wallet", "list"))["accounts"]}
+    assert kinds == {"nano": "ledger", "safe": "trezor"}
