@@ -106,7 +106,7 @@ class SigningFlow(QObject):
             self._fail(InvalidInput(context.why_cannot_send(record) or f"{record.label} cannot sign"))
             return
         dialog = UnlockDialog(record.label, self._unlock, self.parent_widget)
-        dialog.accepted.connect(lambda: self._unlocked(dialog.signer))
+        dialog.accepted.connect(lambda: self._unlocked(dialog.unlocked))
         dialog.rejected.connect(self._cancel)
         dialog.open()
         self.context.prompts.dialog_shown.emit(dialog)

@@ -89,8 +89,8 @@ class ChainStatusPoller(QObject):
         worker, self._worker = self._worker, None
         if worker is None:
             return True
-        worker.signals.returned.disconnect(self._on_probe_returned)
-        worker.signals.finished.disconnect(self._on_probe_finished)
+        # Its result may already be queued for the GUI thread: _on_probe_returned drops any
+        # result whose worker is no longer the current one.
         return worker.wait(wait_s)
 
     def poll_now(self) -> bool:
@@ -98,18 +98,21 @@ class ChainStatusPoller(QObject):
         if self._worker is not None:
             return False
         worker = Worker(probe_status, self._network, self._rpc_url, timeout=self._timeout_s)
-        worker.signals.returned.connect(self._on_probe_returned)
-        worker.signals.finished.connect(self._on_probe_finished)
+        worker.signals.returned.connect(lambda status, w=worker: self._on_probe_returned(w, status))
+        worker.signals.finished.connect(lambda w=worker: self._on_probe_finished(w))
         self._worker = worker
         worker.start()
         return True
 
-    def _on_probe_returned(self, status: ChainStatus) -> None:
+    def _on_probe_returned(self, worker: Worker, status: ChainStatus) -> None:
+        if worker is not self._worker:  # stopped (or superseded) since it started
+            return
         self._last_status = status
         self.status_changed.emit(status)
 
-    def _on_probe_finished(self) -> None:
-        self._worker = None
+    def _on_probe_finished(self, worker: Worker) -> None:
+        if worker is self._worker:
+            self._worker = None
 
 
 class StatusDot(QWidget):

@@ -146,6 +146,9 @@ class ChainClient:
             return []
         data = encode_aggregate3(calls)
         raw = self.call({"to": MULTICALL3_ADDRESS, "data": data}, block)
+        if not raw:
+            raise ChainError(f"this chain has no Multicall3 at {MULTICALL3_ADDRESS} (the RPC at "
+                             f"{self.rpc_url} answered nothing); batched reads are unavailable")
         return decode_aggregate3(raw, calls)
 
     # --- writes and node control (never retried) -----------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -62,10 +63,21 @@ def broadcast(client: ChainClient, journal: Journal, entry: JournalEntry) -> Non
 
 
 def wait_for_final(client: ChainClient, journal: Journal, entry: JournalEntry,
-                   timeout: float = 120.0) -> JournalEntry:
-    receipt = client.wait_for_receipt(entry.tx_hash, timeout=timeout)
-    finalise(journal, entry, receipt)
-    return journal.get(entry.id)
+                   timeout: float = 120.0, poll: float = 0.05) -> JournalEntry:
+    """Until this entry or another with its nonce (a speed-up or cancel) is mined."""
+    deadline = time.monotonic() + timeout
+    while True:
+        siblings = [e for e in journal.entries(entry.account)
+                    if e.nonce == entry.nonce and e.tx_hash and e.status not in ("exported", "dropped")]
+        for candidate in sorted(siblings, key=lambda e: e.id != entry.id):  # this one first
+            receipt = client.receipt(candidate.tx_hash)
+            if receipt is not None:
+                finalise(journal, candidate, receipt)
+                return journal.get(entry.id)
+        if time.monotonic() > deadline:
+            raise ChainError(f"no receipt for {entry.tx_hash} after {timeout:.0f} s; it stays "
+                             "pending in the journal and is checked again at the next start")
+        time.sleep(poll)
 
 
 def finalise(journal: Journal, entry: JournalEntry, receipt: dict[str, Any]) -> None:

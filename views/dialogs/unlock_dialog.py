@@ -1,8 +1,8 @@
 """Asks for an account's password and unlocks it on a worker (scrypt takes most of a second).
 
 A wrong password is shown in the dialog and the user tries again; Cancel gives up. The
-caller passes what "unlock" means (``unlock(password) -> signer``) and reads ``signer``
-after ``accepted``.
+caller passes what "unlock" means (``unlock(password) -> result``: a signer, a derived
+account, an exported keystore) and reads ``unlocked`` after ``accepted``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class UnlockDialog(QDialog):
         self.setMinimumWidth(380)
         self._unlock = unlock
         self._worker: Worker | None = None
-        self.signer: Any = None
+        self.unlocked: Any = None  # what ``unlock`` returned
 
         text = QLabel(f"Enter the password of <b>{_escape(account_label)}</b> {purpose}.", self)
         text.setWordWrap(True)
@@ -72,12 +72,12 @@ class UnlockDialog(QDialog):
         self._worker.signals.errored.connect(self._failed)
         self._worker.start()
 
-    def _unlocked(self, signer: Any) -> None:
+    def _unlocked(self, result: Any) -> None:
         self._worker = None
         if self.result() == QDialog.DialogCode.Rejected and not self.isVisible():
-            _lock(signer)  # the user gave up meanwhile: do not keep the key in memory
+            _lock(result)  # the user gave up meanwhile: do not keep a key in memory
             return
-        self.signer = signer
+        self.unlocked = result
         self.password_edit.clear()
         self.accept()
 

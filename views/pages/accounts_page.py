@@ -256,7 +256,7 @@ class AccountsPage(QWidget):
         service = self.context.service
         dialog = UnlockDialog(chosen.label, lambda password: service.add_hd_account(
             chosen.label, label, password), self, purpose="to derive its next account")
-        self._open(dialog, lambda d: self.select(d.signer.label))
+        self._open(dialog, lambda d: self.select(d.unlocked.label))
 
     def export_keystore(self) -> None:
         chosen = self.selected()
@@ -272,7 +272,7 @@ class AccountsPage(QWidget):
             if path:
                 try:
                     with open(path, "w", encoding="utf-8") as out:
-                        out.write(d.signer)
+                        out.write(d.unlocked)
                 except OSError as exc:
                     show_error(self, exc)
 
