@@ -112,3 +112,13 @@ def test_settings_page_saves_a_valid_rpc_url_and_refuses_a_bad_one(qtbot, store,
         page.save()
     assert saved.args == ["ethereum", "https://eth.example/rpc"]
     assert store.get_setting(rpc_setting_key(get_network("ethereum"))) == "https://eth.example/rpc"
+
+
+def test_settings_page_sets_the_auto_lock_minutes(qtbot, store):
+    from app.wallets import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES
+
+    page = SettingsPage(store, store.home, "demo")
+    qtbot.addWidget(page)
+    assert page.auto_lock.value() == DEFAULT_AUTO_LOCK_MINUTES
+    page.auto_lock.setValue(15)
+    assert store.get_setting(AUTO_LOCK_SETTING) == 15

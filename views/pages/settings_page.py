@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +22,7 @@ from app.errors import InvalidInput
 from app.networks import load_networks
 from app.settings import validate_rpc_url
 from app.store import Store
+from app.wallets import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES
 from views.errors import show_error
 
 
@@ -58,6 +60,11 @@ class SettingsPage(QWidget):
         form.addRow("Data directory:", home_label)
         form.addRow("Network:", self.network_box)
         form.addRow("RPC URL:", rpc_row)
+        self.auto_lock = QSpinBox(self)
+        self.auto_lock.setRange(1, 240)
+        self.auto_lock.setSuffix(" min")
+        self.auto_lock.setToolTip("Unlocked keys are forgotten after this many idle minutes.")
+        form.addRow("Lock keys after:", self.auto_lock)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 24)
@@ -68,11 +75,18 @@ class SettingsPage(QWidget):
         layout.addWidget(QLabel("A changed RPC URL is used from the next start.", self))
         layout.addStretch(1)
 
+        if store is not None:
+            self.auto_lock.setValue(int(store.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES)))
+        self.auto_lock.valueChanged.connect(self._save_auto_lock)
         self.network_box.currentIndexChanged.connect(self._load)
         self.save_button.clicked.connect(self.save)
         self.rpc_edit.returnPressed.connect(self.save)
         self.setEnabled(store is not None)
         self._load()
+
+    def _save_auto_lock(self, minutes: int) -> None:
+        if self.store is not None:
+            self.store.set_setting(AUTO_LOCK_SETTING, int(minutes))
 
     def _network(self):
         return load_networks()[self.network_box.currentData()]
