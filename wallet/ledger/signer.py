@@ -21,6 +21,8 @@ from wallet.ledger import apdu
 from wallet.ledger.transport import Transport
 from wallet.prompts import Prompts
 from wallet.signer import SignedTransaction, Signer, transaction_hash
+from wallet.tx_fields import field_bytes as _bytes
+from wallet.tx_fields import field_int as _int
 
 LEGACY, ACCESS_LIST, DYNAMIC_FEE = 0, 1, 2
 
@@ -121,37 +123,6 @@ def read_address(transport: Transport, path: str, display: bool = False) -> apdu
 
 
 # --- transaction serialisation -------------------------------------------------------------
-def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool):
-        raise SigningRefused(f"transaction field {name} is not a number: {value!r}")
-    if isinstance(value, int):
-        result = value
-    elif isinstance(value, str):
-        try:
-            result = int(value, 16) if value.lower().startswith("0x") else int(value)
-        except ValueError:
-            raise SigningRefused(f"transaction field {name} is not a number: {value!r}") from None
-    else:
-        raise SigningRefused(f"transaction field {name} is not a number: {value!r}")
-    if result < 0:
-        raise SigningRefused(f"transaction field {name} is negative")
-    return result
-
-
-def _bytes(value: Any, name: str) -> bytes:
-    if value is None:
-        return b""
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    if isinstance(value, str):
-        text = value[2:] if value.lower().startswith("0x") else value
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            raise SigningRefused(f"transaction field {name} is not hex: {value[:20]!r}") from None
-    raise SigningRefused(f"transaction field {name} is not bytes: {value!r}")
-
-
 def _to(value: Any) -> bytes:
     if value in (None, "", b"", "0x"):
         return b""                                   # contract creation

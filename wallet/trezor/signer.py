@@ -34,6 +34,7 @@ from app.errors import UserCancelled
 from wallet.errors import DeviceError, SigningRefused, WalletError
 from wallet.prompts import Prompts
 from wallet.signer import SignedTransaction, Signer, transaction_hash
+from wallet.tx_fields import field_bytes, field_int
 
 DEFAULT_PATH = "m/44'/60'/0'/0/0"
 APP_NAME = "Basketry"
@@ -392,42 +393,6 @@ def _parse_path(path: str) -> list[int]:
         raise WalletError(f"invalid derivation path {path!r}: {e}") from e
 
 
-def _int(value: Any, name: str) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, bool):
-        raise SigningRefused(f"transaction field {name} is not a number: {value!r}")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, (bytes, bytearray)):
-        number = int.from_bytes(value, "big")
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            number = int(text, 16) if text.lower().startswith("0x") else int(text)
-        except ValueError:
-            raise SigningRefused(f"transaction field {name} is not a number: {value!r}") from None
-    else:
-        raise SigningRefused(f"transaction field {name} is not a number: {value!r}")
-    if number < 0:
-        raise SigningRefused(f"transaction field {name} is negative: {value!r}")
-    return number
-
-
-def _bytes(value: Any, name: str) -> bytes:
-    if value is None:
-        return b""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    if isinstance(value, str):
-        text = value[2:] if value.lower().startswith("0x") else value
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            raise SigningRefused(f"transaction field {name} is not hex data: {value!r}") from None
-    raise SigningRefused(f"transaction field {name} is not bytes: {value!r}")
-
-
 def _address(value: Any, name: str) -> str:
     if value in (None, "", b""):
         return ""  # contract creation
@@ -543,3 +508,11 @@ def _typed_int(value: Any, type_name: str) -> int:
         return int(text, 16) if text.lstrip("-").lower().startswith("0x") else int(text)
     except ValueError:
         raise SigningRefused(f"EIP-712 {type_name} value is not a number: {value!r}") from None
+
+
+def _int(value: Any, name: str) -> int:
+    """A missing number field is 0 for the Trezor messages (they omit zero fields)."""
+    return field_int(value, name, none_is_zero=True)
+
+
+_bytes = field_bytes
