@@ -28,6 +28,7 @@ class Network:
     quoter: str | None
     position_manager: str | None
     multicall3: str
+    universal_router: str | None = None  # Uniswap's Universal Router (ETH-in basket buys)
 
     def with_deployment(self, deployment: dict) -> Network:
         """The demo network with the addresses its devnet deployed."""
@@ -36,7 +37,8 @@ class Network:
         return replace(self, wrapped_native=contracts["weth"], usdc=usdc,
                        factory=contracts["factory"], swap_router=contracts["swap_router"],
                        quoter=contracts["quoter"], position_manager=contracts["position_manager"],
-                       multicall3=contracts["multicall3"])
+                       multicall3=contracts["multicall3"],
+                       universal_router=contracts.get("universal_router"))
 
 
 @cache

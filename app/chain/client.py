@@ -151,6 +151,33 @@ class ChainClient:
                              f"{self.rpc_url} answered nothing); batched reads are unavailable")
         return decode_aggregate3(raw, calls)
 
+    def batch(self, requests: Sequence[tuple[str, list]]) -> list[Any]:
+        """Several JSON-RPC requests in ONE HTTP round trip (reads only: not retried).
+
+        Returns each result in order; an item that failed is returned as a ChainError (or a
+        ContractReverted for a reverted call) instead of raising, so one failure does not hide
+        the others.
+        """
+        if not requests:
+            return []
+        with translated_errors(self.rpc_url):
+            responses = self.w3.provider.make_batch_request([(m, p) for m, p in requests])
+        if not isinstance(responses, list):
+            error = responses.get("error", {}) if isinstance(responses, dict) else {}
+            raise ChainError(f"the RPC at {self.rpc_url} refused a batch: {error.get('message', responses)}")
+        results: list[Any] = []
+        for (method, _params), response in zip(requests, responses, strict=True):
+            if "error" in response:
+                error = response["error"]
+                message = error.get("message", str(error))
+                if method == "eth_call" and ("revert" in message.lower() or error.get("data")):
+                    results.append(ContractReverted(f"the call reverted: {message}", reason=message))
+                else:
+                    results.append(ChainError(f"{method} failed: {message}"))
+            else:
+                results.append(response.get("result"))
+        return results
+
     # --- writes and node control (never retried) -----------------------------------------
     def send_raw_transaction(self, raw: bytes | str) -> str:
         with translated_errors(self.rpc_url):

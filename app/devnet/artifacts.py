@@ -34,6 +34,7 @@ CANONICAL = {
     "NonfungiblePositionManager": "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
     "SwapRouter02": "@uniswap/swap-router-contracts/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json",
     "QuoterV2": "@uniswap/swap-router-contracts/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
+    "UniversalRouter": "@uniswap/universal-router/artifacts/contracts/UniversalRouter.sol/UniversalRouter.json",
 }
 DEMO_SOURCES = ("DemoToken.sol", "DemoYieldVault.sol")
 

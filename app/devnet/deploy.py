@@ -12,18 +12,21 @@ from decimal import Decimal
 from pathlib import Path
 
 from eth_account import Account
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
+from hexbytes import HexBytes
 
 from app.chain.client import ChainClient
 from app.chain.multicall import MULTICALL3_ADDRESS, Call
 from app.devnet import artifacts, liquidity
 from app.errors import DevnetError
+from app.index.routers import V3_POOL_INIT_CODE_HASH
 from app.paths import resources_dir
 
 # anvil's well-known development mnemonic. Its keys are public: the demo network only.
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 MAX_UINT256 = 2**256 - 1
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+ZERO_HASH = b"\x00" * 32
 
 Progress = Callable[[str, float | None], None]
 
@@ -97,7 +100,8 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
     d = _Deployer(client)
     client.rpc("anvil_setBalance", [d.address, hex(10**9 * 10**18)])  # the market maker's ETH
 
-    progress("Deploying WETH9, Uniswap V3, SwapRouter02, QuoterV2 and Multicall3…", 0.05)
+    progress("Deploying WETH9, Uniswap V3, SwapRouter02, QuoterV2, the Universal Router and "
+             "Multicall3…", 0.05)
     runtime = client.call({"data": artifacts.multicall3_creation_code()})  # constructor output
     client.rpc("anvil_setCode", [MULTICALL3_ADDRESS, "0x" + runtime.hex()])
     weth = d.deploy(artifacts.canonical("WETH9"))
@@ -111,6 +115,8 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
     # No V2 factory: the demo routes through V3 only.
     swap_router = d.deploy(artifacts.canonical("SwapRouter02"), ZERO_ADDRESS, factory, position_manager, weth)
     quoter = d.deploy(artifacts.canonical("QuoterV2"), factory, weth)
+    universal_router = d.deploy(artifacts.canonical("UniversalRouter"),
+                                _universal_router_parameters(weth, factory))
 
     pools = [plan for token in snapshot for plan in liquidity.split_depth(
         token.symbol, liquidity.token_depth_usd(token.market_cap_usd),
@@ -197,7 +203,8 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
         "deployed_block": client.block_number(),
         "market_snapshot_as_of": as_of,
         "contracts": {"weth": weth, "factory": factory, "swap_router": swap_router, "quoter": quoter,
-                      "position_manager": position_manager, "multicall3": MULTICALL3_ADDRESS},
+                      "position_manager": position_manager, "multicall3": MULTICALL3_ADDRESS,
+                      "universal_router": universal_router},
         "tokens": [{"symbol": t.symbol, "name": t.name, "address": addresses[t.symbol],
                     "decimals": t.decimals, "price_usd": str(t.price_usd)} for t in snapshot],
         "pools": pool_rows,
@@ -209,6 +216,29 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
     tmp.write_text(json.dumps(deployment, indent=2))
     tmp.replace(out)
     return deployment
+
+
+def _universal_router_parameters(weth: str, factory: str) -> tuple:
+    """The Universal Router's constructor ``RouterParameters``, for V3 swaps paid in ETH only.
+
+    - permit2 = the zero address (code-less; the constructor only stores it): Permit2 ships
+      on npm as source only, and ETH input never touches it. A swap with payerIsUser = true
+      or PERMIT2_TRANSFER_FROM calls ``transferFrom`` on a code-less address, which reverts
+      (Solidity checks for code before a call that returns nothing), so nothing can be pulled
+      from a wallet through this router; the PERMIT2_PERMIT commands become no-ops.
+    - v3 factory + pool init code hash = the deployed factory's: keccak256 of the npm
+      UniswapV3Pool creation code (what the factory CREATE2-deploys), checked against
+      v3-periphery's hard-coded POOL_INIT_CODE_HASH, which SwapRouter02 and QuoterV2 use.
+    - V2 factory/pair hash, V4 pool manager, both position managers, Across spoke pool =
+      zero: the demo routes through V3 only (the constructor only stores these).
+    """
+    pool_code = HexBytes(artifacts.canonical("UniswapV3Pool").bytecode)
+    init_code_hash = keccak(pool_code)
+    if init_code_hash != bytes(HexBytes(V3_POOL_INIT_CODE_HASH)):
+        raise DevnetError("the npm UniswapV3Pool bytecode no longer matches v3-periphery's "
+                          "POOL_INIT_CODE_HASH; the routers could not find the pools")
+    return (ZERO_ADDRESS, weth, ZERO_ADDRESS, factory, ZERO_HASH, init_code_hash,
+            ZERO_ADDRESS, ZERO_ADDRESS, ZERO_ADDRESS, ZERO_ADDRESS)
 
 
 def _units(amount: str, decimals: int) -> int:

@@ -25,6 +25,7 @@ PINNED_PACKAGES: dict[str, str] = {
     "@uniswap/v3-core": "1.0.1",                # UniswapV3Factory (+ pool bytecode)
     "@uniswap/v3-periphery": "1.4.4",           # NonfungiblePositionManager
     "@uniswap/swap-router-contracts": "1.3.1",  # SwapRouter02, QuoterV2
+    "@uniswap/universal-router": "2.1.0",       # UniversalRouter (ETH-in baskets: wrap once)
     "@uniswap/v2-periphery": "1.1.0-beta.0",    # WETH9 (build/WETH9.json)
     "@openzeppelin/contracts": "5.7.0",         # ERC20, ERC4626 sources for the demo tokens/vaults
     "solc": "0.8.37",                           # solc-js (WASM) to compile them

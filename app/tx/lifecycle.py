@@ -141,16 +141,12 @@ def replacement(client: ChainClient, entry: JournalEntry, cancel: bool) -> tuple
     return tx, fees
 
 
-def _plain(receipt: dict[str, Any]) -> dict[str, Any]:
-    """A receipt as JSON-friendly values (hex for bytes)."""
-    out = {}
-    for key, value in receipt.items():
-        if isinstance(value, bytes | HexBytes):
-            out[key] = "0x" + bytes(value).hex()
-        elif isinstance(value, list):
-            out[key] = [_plain(dict(v)) if hasattr(v, "items") else v for v in value]
-        elif hasattr(value, "items"):
-            out[key] = _plain(dict(value))
-        else:
-            out[key] = value
-    return out
+def _plain(value: Any) -> Any:
+    """A receipt (or any part of one) as JSON-friendly values: 0x-hex for bytes, all the way down."""
+    if isinstance(value, bytes | bytearray | HexBytes):
+        return "0x" + bytes(value).hex()
+    if hasattr(value, "items"):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

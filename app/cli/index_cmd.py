@@ -1,0 +1,109 @@
+"""`basketry index list|show|quote|buy|rebalance|exit`."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.accounts import AccountRegistry
+from app.cli.context import CliContext
+from app.cli.output import emit
+from app.cli.prompts import CliPrompts
+from app.cli.secrets_input import StdinLines, read_password
+from app.errors import InvalidInput
+from app.index.baskets import list_baskets, load_basket
+from app.index.execute import StaleQuote, execute_index_plan
+from app.index.market import current_snapshot
+from app.index.planner import plan_index_buy
+from app.session import ChainSession, known_tokens, network_for
+from app.store import Store
+from app.wallets import WalletService
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    index = commands.add_parser("index", help="baskets: list, quote and buy in one transaction")
+    actions = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    actions.add_parser("list", help="the built-in baskets")
+    show = actions.add_parser("show", help="a basket's constituents and target weights")
+    show.add_argument("basket", help="a built-in name (\"Top 10\") or a JSON file")
+    for name, text in (("quote", "preview a buy: legs, fees, P&L, one tx vs N"),
+                       ("buy", "preview, then buy in one transaction")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("basket")
+        action.add_argument("--amount", required=True)
+        action.add_argument("--pay", default="ETH", help="ETH or USDC (default ETH)")
+        action.add_argument("--slippage", help="percent, 0 < s <= 50 (default 0.5)")
+        if name == "buy":
+            action.add_argument("--yes", action="store_true")
+            action.add_argument("--password-stdin", action="store_true")
+    index.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    if args.index_command in ("list", "show"):
+        network = network_for(ctx.home, ctx.network)
+        tokens = known_tokens(ctx.home, network)
+        if args.index_command == "list":
+            rows = [{"name": d.name, "description": d.description, "weighting": d.weighting,
+                     "constituents": [c.symbol for c in d.constituents]} for d in list_baskets(tokens or None)]
+            emit({"indices": rows}, ctx.as_json, "\n".join(f"{r['name']:<16} {r['description']}" for r in rows))
+            return 0
+        basket = load_basket(args.basket, tokens)
+        with Store.open(ctx.home) as store:
+            weights = basket.target_weights(current_snapshot(store).snapshot.market_caps)
+        rows = [{"symbol": t.symbol, "address": t.address, "weight": str(weights[t.symbol])} for t in basket.tokens]
+        emit({"name": basket.name, "description": basket.definition.description,
+              "weighting": basket.definition.weighting, "constituents": rows}, ctx.as_json,
+             "\n".join(f"{r['symbol']:<8} {float(r['weight']) * 100:6.2f}%  {r['address']}" for r in rows))
+        return 0
+    with Store.open(ctx.home) as store:
+        session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
+        account = AccountRegistry(store).active()
+        plan = plan_index_buy(session, args.basket, args.amount, args.pay, args.slippage, account.address)
+        if args.index_command == "quote":
+            emit(plan.preview.to_json(), ctx.as_json, _preview_text(plan.preview.to_json()))
+            return 0
+        if not account.can_sign:
+            raise InvalidInput(f"{account.label} is watch-only: it cannot buy here")
+        prompts = CliPrompts(args.yes)
+        password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
+        signer = WalletService(store).signer(account, prompts, password)
+        try:
+            result = execute_index_plan(session, plan, signer, prompts)
+        except StaleQuote:  # quotes aged while unlocking: quote again, once, and show the new one
+            plan = plan_index_buy(session, args.basket, args.amount, args.pay, args.slippage, account.address)
+            result = execute_index_plan(session, plan, signer, prompts)
+    realised = result.realised
+    out = {"tx_hash": realised["tx_hash"], "status": realised["status"], "gas_used": realised["gas_used"],
+           "gas_estimate": realised["gas_estimate"], "approval_gas_used": realised["approval_gas_used"],
+           "network_fee_usd": realised["network_fee_usd"], "legs": realised["legs"],
+           "preview": plan.preview.to_json()}
+    emit(out, ctx.as_json, _result_text(out))
+    return 0 if realised["status"] == "confirmed" else 3
+
+
+def _preview_text(p: dict) -> str:
+    lines = [f"{p['basket']}: {p['amount_in']} {p['pay']} at block {p['block']}, slippage {p['slippage_bps'] / 100}%",
+             f"{'leg':<8}{'weight':>8}{'in':>14}{'expected':>24}{'minimum':>24}  route, impact"]
+    for leg in p["legs"]:
+        if leg["skipped"]:
+            lines.append(f"{leg['symbol']:<8} skipped: {leg['skipped']}")
+        else:
+            lines.append(f"{leg['symbol']:<8}{float(leg['weight']) * 100:7.2f}%{leg['amount_in']:>14.14}"
+                         f"{leg['expected_out']:>24.22}{leg['min_out']:>24.22}  {leg['route']}, "
+                         f"{leg['price_impact_bps']} bps")
+    fee, pnl, vs = p["network_fee"], p["pnl_preview"], p["vs_separate"]
+    lines += [f"network fee: {fee['gas']:,} gas = {fee['eth']} ETH (${fee['usd']}); platform fee ${p['platform_fee']['usd']}",
+              f"cost ${pnl['cost_usd']}, worth ${pnl['expected_value_usd']} at mid prices: "
+              f"${pnl['immediate_usd']} at once, break-even after a {pnl['break_even_move_pct']}% rise",
+              f"one transaction: {vs['one_tx_gas']:,} gas vs {vs['separate_txs_gas']:,} as separate swaps "
+              f"(saves {vs['saved_pct']}%, ${vs['saved_usd']})",
+              f"simulation: {'ok' if p['simulation']['ok'] else 'NOT OK'}"] + p["notes"]
+    return "\n".join(lines)
+
+
+def _result_text(out: dict) -> str:
+    lines = [f"{out['status']}: {out['tx_hash']} ({out['gas_used']:,} gas, estimated {out['gas_estimate']:,})",
+             f"{'leg':<8}{'received':>26}{'expected':>26}{'slippage bps':>14}"]
+    lines += [f"{leg['symbol']:<8}{leg['received']:>26.24}{leg['expected_out']:>26.24}{leg['realized_slippage_bps']:>14}"
+              for leg in out["legs"]]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Index (basket) buys: definitions and target weights, market data, quotes, routes, previews."""

@@ -1,0 +1,471 @@
+"""Index (basket) definitions: load, validate, and turn into target weights. Pure; Decimal only.
+
+A definition is a JSON object (``resources/indices/*.json`` or a user's file)::
+
+    {"name": "Top 10", "description": "...",
+     "weighting": "market_cap" | "equal" | "fixed", "max_weight": 0.25,
+     "constituents": [{"token": "WBTC", "weight": 0.6}, {"token": "0x...", "weight": 0.4}]}
+
+Rules (each broken one is an ``InvalidInput`` naming the entry, e.g.
+``constituent 3 (FOO): unknown token on this network``):
+
+- ``name``, ``weighting`` and ``constituents`` are required; ``description`` (default "") and
+  ``max_weight`` (default 1, i.e. no cap) are optional; any other key is refused (a typo such as
+  ``"weigths"`` must not be silently ignored). Entries take ``token`` and ``weight`` only.
+- ``token`` is a symbol known on the network (exact, else case-insensitive if that is
+  unambiguous) or an address: 20 bytes of hex, and if written in mixed case it must be the
+  EIP-55 checksum (all-lower or all-upper case carries no checksum and is accepted).
+- The same token twice (by symbol, by address, or one of each) is refused.
+- ``weight`` is required for ``fixed``. For ``market_cap`` and ``equal`` it is ignored, but it
+  must still be a positive number if present: a malformed or non-positive weight is a mistake
+  in the file (often "meant fixed"), and ignoring it would hide that. Non-fixed constituents
+  always carry ``weight=None``.
+- Weights and ``max_weight`` are JSON numbers or decimal strings, read as ``Decimal`` (never
+  float). Fixed weights must each be > 0 and <= ``max_weight`` and sum to 1 within 1e-9.
+- ``max_weight`` is in (0, 1] and ``max_weight * n >= 1`` (else no allocation can respect it).
+
+Target weights are quantized to 1e-18 and sum to exactly 1: rounding is done downwards and the
+remainder (< n * 1e-18) goes to the last constituent that has room under the cap.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
+from pathlib import Path
+from typing import Any, Protocol
+
+from eth_utils import to_checksum_address
+
+from app.errors import InvalidInput
+from app.index.market import listed_tokens
+from app.paths import resources_dir
+
+WEIGHTINGS = ("market_cap", "equal", "fixed")
+REQUIRED_KEYS = ("name", "weighting", "constituents")
+OPTIONAL_KEYS = ("description", "max_weight")
+ENTRY_KEYS = ("token", "weight")
+FIXED_SUM_TOLERANCE = Decimal("1e-9")
+WEIGHT_QUANTUM = Decimal("1e-18")
+NO_CAP = Decimal(1)
+_PRECISION = 60  # digits for intermediate weight arithmetic (Decimal's default is 28)
+_HEX40 = re.compile(r"^0[xX][0-9a-fA-F]{40}$")
+
+
+class TokenLike(Protocol):
+    symbol: str
+    address: str
+    decimals: int
+
+
+@dataclass(frozen=True)
+class Constituent:
+    symbol: str
+    address: str  # checksummed, as known on the network
+    weight: Decimal | None = None  # set for "fixed" only
+
+
+@dataclass(frozen=True)
+class BasketDefinition:
+    name: str
+    description: str
+    weighting: str  # one of WEIGHTINGS
+    max_weight: Decimal  # 1 means no cap
+    constituents: tuple[Constituent, ...]
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(c.symbol for c in self.constituents)
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (decimal strings), e.g. for ``index list --json``."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "weighting": self.weighting,
+            "max_weight": str(self.max_weight),
+            "constituents": [
+                {"symbol": c.symbol, "address": c.address,
+                 "weight": None if c.weight is None else str(c.weight)}
+                for c in self.constituents
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Basket:
+    """A validated definition resolved on one network, with where it came from."""
+
+    definition: BasketDefinition
+    tokens: tuple[TokenLike, ...]  # in constituent order
+    source: Path
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return self.definition.symbols
+
+    def token(self, symbol: str) -> TokenLike:
+        for token in self.tokens:
+            if token.symbol == symbol:
+                return token
+        raise KeyError(symbol)
+
+    def target_weights(self, market_caps: Mapping[str, Any] | None = None) -> dict[str, Decimal]:
+        return target_weights(self.definition, market_caps)
+
+
+# --- loading ---------------------------------------------------------------------------------
+def builtin_dir() -> Path:
+    return resources_dir() / "indices"
+
+
+def builtin_paths(directory: Path | None = None) -> list[Path]:
+    return sorted((directory or builtin_dir()).glob("*.json"))
+
+
+def list_baskets(known: Mapping[str, TokenLike] | Iterable[TokenLike] | None = None,
+                 *, directory: Path | None = None) -> list[BasketDefinition]:
+    """Every built-in definition, validated, sorted by name.
+
+    ``known`` defaults to the tokens of the bundled market snapshot (with their MAINNET
+    addresses): pass the network's tokens to get the addresses used there."""
+    if known is None:
+        known = listed_tokens()
+    definitions = [_load_file(path, known) for path in builtin_paths(directory)]
+    return sorted(definitions, key=lambda d: d.name.lower())
+
+
+def load_basket(name_or_path: str | Path, known: Mapping[str, TokenLike] | Iterable[TokenLike],
+                *, directory: Path | None = None) -> Basket:
+    """A built-in basket by name or file stem ("Top 10", "top10", "btc_eth_60_40"; case,
+    spaces and punctuation ignored), else a path to a JSON file in the same format."""
+    tokens = list(_tokens(known))
+    text = str(name_or_path).strip()
+    path: Path | None = None
+    if not text.lower().endswith(".json"):
+        wanted = _name_key(text)
+        for candidate in builtin_paths(directory):
+            if wanted == _name_key(candidate.stem) or wanted == _name_key(_declared_name(candidate)):
+                path = candidate
+                break
+    if path is None:
+        path = Path(text).expanduser()
+        if not path.is_file():
+            names = ", ".join(_declared_name(p) or p.stem for p in builtin_paths(directory))
+            raise InvalidInput(f"unknown basket {text!r}: not a built-in index ({names}) "
+                               "nor a JSON file that exists")
+    definition = _load_file(path, tokens)
+    by_address = {t.address.lower(): t for t in tokens}
+    resolved = tuple(by_address[c.address.lower()] for c in definition.constituents)
+    return Basket(definition, resolved, path)
+
+
+def _load_file(path: Path, known) -> BasketDefinition:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path}: cannot read the basket file ({exc})") from exc
+    return validate_definition(text, known, source=path.name)
+
+
+def _declared_name(path: Path) -> str:
+    """The "name" inside a built-in file, or "" (a broken file is reported when loaded)."""
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return name if isinstance(name, str) else ""
+
+
+def _name_key(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+# --- validation ------------------------------------------------------------------------------
+def validate_definition(data: str | bytes | Mapping[str, Any],
+                        known: Mapping[str, TokenLike] | Iterable[TokenLike],
+                        *, source: str | None = None) -> BasketDefinition:
+    """Check a definition (JSON text or an already-parsed object) against the tokens known on
+    the network. Raises ``InvalidInput`` whose message names the entry at fault (and starts
+    with ``source``, e.g. the file name, if given)."""
+    prefix = f"{source}: " if source else ""
+
+    def fail(message: str) -> InvalidInput:
+        return InvalidInput(prefix + message)
+
+    if isinstance(data, (str, bytes, bytearray)):
+        try:
+            data = json.loads(data, parse_float=Decimal, parse_constant=_refuse_constant)
+        except ValueError as exc:
+            raise fail(f"not valid JSON ({exc})") from None
+    if not isinstance(data, Mapping):
+        raise fail(f"a basket definition must be a JSON object, not {_json_type(data)}")
+
+    unknown = [k for k in data if k not in REQUIRED_KEYS + OPTIONAL_KEYS]
+    if unknown:
+        raise fail(f"unknown key {', '.join(repr(k) for k in unknown)} (allowed: "
+                   + ", ".join(REQUIRED_KEYS + OPTIONAL_KEYS) + ")")
+    for key in REQUIRED_KEYS:
+        if key not in data:
+            raise fail(f"missing key {key!r}")
+
+    name = data["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise fail("'name' must be a non-empty string")
+    name = name.strip()
+    description = data.get("description", "")
+    if description is None:
+        description = ""
+    if not isinstance(description, str):
+        raise fail("'description' must be a string")
+    weighting = data["weighting"]
+    if weighting not in WEIGHTINGS:
+        raise fail(f"'weighting' must be one of {', '.join(WEIGHTINGS)}, not {weighting!r}")
+
+    raw_cap = data.get("max_weight")
+    if raw_cap is None:
+        max_weight = NO_CAP
+    else:
+        max_weight = _decimal(raw_cap)
+        if max_weight is None or not (0 < max_weight <= 1):
+            raise fail(f"'max_weight' must be a number in (0, 1], not {_show(raw_cap)}")
+
+    entries = data["constituents"]
+    if not isinstance(entries, list):
+        raise fail(f"'constituents' must be a list, not {_json_type(entries)}")
+    if not entries:
+        raise fail("'constituents' is empty: a basket needs at least one token")
+
+    index = _TokenIndex(known)
+    constituents: list[Constituent] = []
+    seen: dict[str, int] = {}  # lower-case address -> 1-based entry number
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, Mapping):
+            raise fail(f"constituent {number}: must be an object like {{\"token\": \"WBTC\"}}, "
+                       f"not {_json_type(entry)}")
+        given = entry.get("token")
+        label = f"constituent {number} ({given})" if isinstance(given, str) and given.strip() \
+            else f"constituent {number}"
+        extra = [k for k in entry if k not in ENTRY_KEYS]
+        if extra:
+            raise fail(f"{label}: unknown key {', '.join(repr(k) for k in extra)} "
+                       f"(allowed: {', '.join(ENTRY_KEYS)})")
+        if "token" not in entry:
+            raise fail(f"{label}: missing key 'token'")
+        if not isinstance(given, str) or not given.strip():
+            raise fail(f"{label}: 'token' must be a symbol or an address, not {_show(given)}")
+        token = index.resolve(given.strip(), lambda message, label=label: fail(f"{label}: {message}"))
+        key = token.address.lower()
+        if key in seen:
+            first = seen[key]
+            raise fail(f"{label}: duplicate of constituent {first} "
+                       f"({constituents[first - 1].symbol}); each token may appear once")
+        seen[key] = number
+
+        weight: Decimal | None = None
+        raw_weight = entry.get("weight")
+        if raw_weight is not None:
+            weight = _decimal(raw_weight)
+            if weight is None:
+                raise fail(f"{label}: 'weight' must be a number, not {_show(raw_weight)}")
+            if weight <= 0:
+                raise fail(f"{label}: weight must be positive, not {raw_weight}")
+        if weighting == "fixed":
+            if weight is None:
+                raise fail(f"{label}: a fixed-weight basket needs a 'weight' on every constituent")
+            if weight > max_weight:
+                raise fail(f"{label}: weight {weight} is above max_weight {max_weight}")
+        else:
+            weight = None  # ignored for market_cap and equal (validated above all the same)
+        constituents.append(Constituent(token.symbol, to_checksum_address(token.address), weight))
+
+    count = len(constituents)
+    if max_weight * count < 1:
+        raise fail(f"max_weight {max_weight} is too small for {count} constituent"
+                   f"{'s' if count != 1 else ''}: together they could hold at most "
+                   f"{_pct(max_weight * count)} of the basket (needs at least {_pct(Decimal(1) / count)} each)")
+    if weighting == "fixed":
+        with localcontext() as ctx:
+            ctx.prec = _PRECISION
+            total = sum((c.weight for c in constituents), Decimal(0))  # type: ignore[misc]
+        if abs(total - 1) > FIXED_SUM_TOLERANCE:
+            raise fail(f"fixed weights sum to {total}, not 1 (tolerance {FIXED_SUM_TOLERANCE})")
+    return BasketDefinition(name, description, weighting, max_weight, tuple(constituents))
+
+
+class _TokenIndex:
+    def __init__(self, known):
+        self.tokens = list(_tokens(known))
+        self.by_symbol = {t.symbol: t for t in self.tokens}
+        self.by_lower: dict[str, list[TokenLike]] = {}
+        for t in self.tokens:
+            self.by_lower.setdefault(t.symbol.lower(), []).append(t)
+        self.by_address = {t.address.lower(): t for t in self.tokens}
+
+    def resolve(self, given: str, fail) -> TokenLike:
+        if given[:2].lower() == "0x":
+            if not _HEX40.match(given):
+                raise fail("not a valid address (an address is 0x and 40 hex digits, 20 bytes)")
+            body = given[2:]
+            if body != body.lower() and body != body.upper() and to_checksum_address(given) != given:
+                raise fail("bad EIP-55 checksum (mixed-case address that is not its checksum "
+                           "form: check for a typo)")
+            token = self.by_address.get(given.lower())
+            if token is None:
+                raise fail("no token with this address on this network")
+            return token
+        token = self.by_symbol.get(given)
+        if token is not None:
+            return token
+        matches = self.by_lower.get(given.lower(), [])
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise fail("ambiguous symbol on this network ("
+                       + ", ".join(f"{t.symbol} {t.address}" for t in matches)
+                       + "): write the symbol's exact case or the address")
+        raise fail("unknown token on this network")
+
+
+def _tokens(known) -> Iterable[TokenLike]:
+    return known.values() if isinstance(known, Mapping) else known
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A finite Decimal from a JSON number or decimal string; None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):  # only from callers passing parsed JSON: use its repr
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return result if result.is_finite() else None
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number" if isinstance(value, (int, float, Decimal)) else type(value).__name__
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, (str, bool, type(None))) else str(value)
+
+
+def _pct(value: Decimal) -> str:
+    return f"{(value * 100).quantize(Decimal('0.01'), ROUND_DOWN).normalize():f}%"
+
+
+# --- weights ---------------------------------------------------------------------------------
+def target_weights(definition: BasketDefinition,
+                   market_caps: Mapping[str, Any] | None = None) -> dict[str, Decimal]:
+    """Target weight per symbol (constituent order), summing to exactly 1, none above the cap.
+
+    - ``market_cap``: proportional to ``market_caps[symbol]`` (USD, > 0); a weight above
+      ``max_weight`` is set to it and the excess shared among the others in proportion to
+      their market caps, repeated until none is above the cap.
+    - ``equal``: 1/n each.
+    - ``fixed``: the definition's weights (rescaled by their sum, which is 1 within 1e-9).
+    """
+    if definition.weighting == "market_cap":
+        if market_caps is None:
+            raise InvalidInput(f"{definition.name}: market caps are needed for market-cap weights")
+        scores = {}
+        for c in definition.constituents:
+            if c.symbol not in market_caps:
+                raise InvalidInput(f"{definition.name}: no market cap for {c.symbol}")
+            cap = _decimal(market_caps[c.symbol])
+            if cap is None or cap <= 0:
+                raise InvalidInput(f"{definition.name}: the market cap of {c.symbol} must be a "
+                                   f"positive number, not {market_caps[c.symbol]}")
+            scores[c.symbol] = cap
+    elif definition.weighting == "equal":
+        scores = {c.symbol: Decimal(1) for c in definition.constituents}
+    elif definition.weighting == "fixed":
+        scores = {c.symbol: c.weight for c in definition.constituents}
+        if any(w is None or w <= 0 for w in scores.values()):
+            raise InvalidInput(f"{definition.name}: fixed weighting needs a positive weight on "
+                               "every constituent")
+    else:
+        raise InvalidInput(f"{definition.name}: unknown weighting {definition.weighting!r}")
+    return _capped_proportional(scores, definition.max_weight)
+
+
+def renormalise(weights: Mapping[str, Decimal], tradable: Iterable[str],
+                max_weight: Decimal | None = None) -> dict[str, Decimal]:
+    """Drop the legs not in ``tradable`` and rescale the rest to sum to 1, keeping them in
+    proportion to their weights except that none goes above ``max_weight`` (pass the
+    definition's; None means no cap). Raises ``InvalidInput`` if no leg is tradable or too few
+    remain to respect the cap (a 25% cap needs at least 4)."""
+    allowed = set(tradable)
+    kept = {s: Decimal(w) for s, w in weights.items() if s in allowed and Decimal(w) > 0}
+    if not kept:
+        raise InvalidInput("no leg of the basket is tradable")
+    cap = NO_CAP if max_weight is None else Decimal(max_weight)
+    if cap * len(kept) < 1:
+        raise InvalidInput(f"only {len(kept)} of {len(weights)} legs are tradable: with at most "
+                           f"{_pct(cap)} per token they cannot make up the whole basket")
+    return _capped_proportional(kept, cap)
+
+
+def _capped_proportional(scores: Mapping[str, Decimal], cap: Decimal) -> dict[str, Decimal]:
+    """Weights proportional to ``scores`` with none above ``cap`` (water-filling), quantized
+    to 1e-18 and summing to exactly 1. Requires positive scores and ``cap * n >= 1``.
+
+    Capping every overweight at once each round is exact: once a weight is over the cap,
+    redistributing the excess only raises the others, so it stays capped in the solution
+    w_i = min(cap, lambda * score_i)."""
+    order = list(scores)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        capped: set[str] = set()
+        while True:
+            free = [s for s in order if s not in capped]
+            if not free:
+                raw = {s: cap for s in order}
+                break
+            room = 1 - cap * len(capped)
+            total = sum((scores[s] for s in free), Decimal(0))
+            raw = {s: cap if s in capped else room * scores[s] / total for s in order}
+            over = {s for s in free if raw[s] > cap}
+            if not over:
+                break
+            capped |= over
+        weights = {s: raw[s].quantize(WEIGHT_QUANTUM, rounding=ROUND_DOWN) for s in order}
+        remainder = 1 - sum(weights.values(), Decimal(0))
+        for s in reversed(order):  # the last with room under the cap absorbs the rounding
+            if remainder <= 0:
+                break
+            add = min(remainder, cap - weights[s])
+            if add > 0:
+                weights[s] += add
+                remainder -= add
+    return weights

@@ -1,0 +1,168 @@
+"""The index-buy preview: one pure function from quotes, gas and prices to everything the user
+sees before signing (the CLI's JSON and the GUI's panel read the same object)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from app.index.quotes import RouteQuote
+
+BPS = Decimal(10_000)
+
+
+@dataclass(frozen=True)
+class LegInput:
+    """One constituent as the planner prepared it (amounts in base units)."""
+
+    symbol: str
+    address: str
+    decimals: int
+    weight: Decimal                 # target weight after renormalisation (0 if skipped)
+    quote: RouteQuote | None        # the best route's quote; None if skipped
+    skipped: str | None             # why the leg is not bought
+    price_usd: Decimal | None       # the token's mid price in USD
+
+
+@dataclass(frozen=True)
+class PreviewInput:
+    basket: str
+    pay_symbol: str
+    pay_decimals: int
+    pay_price_usd: Decimal          # USD per whole pay token (mid)
+    eth_price_usd: Decimal
+    amount_in: int                  # what the user pays, base units, platform fee included
+    platform_fee_bps: int
+    platform_fee: int               # base units of the pay token taken on-chain
+    slippage_bps: int
+    legs: list[LegInput]
+    one_tx_gas: int                 # eth_estimateGas of the exact transaction(s), approval included
+    separate_txs_gas: int           # the same legs as separate swaps, each estimated
+    gas_price_wei: int              # expected price: next base fee + tip
+    max_gas_price_wei: int
+    simulated_out: list[int] | None # per bought leg, from eth_call of the exact transaction
+    block: int
+    transactions: int = 1           # how many transactions the gas cap forces
+    approval_gas: int = 0
+
+
+@dataclass(frozen=True)
+class IndexPreview:
+    basket: str
+    pay: str
+    amount_in: str
+    block: int
+    slippage_bps: int
+    legs: list[dict]
+    network_fee: dict
+    platform_fee: dict
+    pnl_preview: dict
+    vs_separate: dict
+    simulation: dict
+    transactions: int
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def min_out(amount_out: int, slippage_bps: int) -> int:
+    """The least a leg may deliver: expected less the slippage tolerance, rounded down."""
+    return amount_out * (10_000 - slippage_bps) // 10_000
+
+
+def build_index_preview(p: PreviewInput) -> IndexPreview:
+    pay_scale = Decimal(10) ** p.pay_decimals
+    legs, expected_value = [], Decimal(0)
+    lp_fees_usd = Decimal(0)
+    bought = [leg for leg in p.legs if leg.quote is not None]
+    simulated = dict(zip([leg.symbol for leg in bought], p.simulated_out or [], strict=False))
+    for leg in p.legs:
+        row = {"symbol": leg.symbol, "address": leg.address, "weight": str(leg.weight.quantize(Decimal("0.0001"))),
+               "skipped": leg.skipped}
+        if leg.quote is None:
+            row.update({"amount_in": "0", "expected_out": "0", "min_out": "0", "fee_tier": None,
+                        "route": None, "price_impact_bps": None, "lp_fee_usd": "0", "expected_value_usd": "0"})
+            legs.append(row)
+            continue
+        q = leg.quote
+        scale = Decimal(10) ** leg.decimals
+        amount_in_usd = Decimal(q.amount_in) / pay_scale * p.pay_price_usd
+        lp_fee_usd = amount_in_usd * _dec(q.route.lp_fee_share)
+        value_usd = Decimal(q.amount_out) / scale * (leg.price_usd or Decimal(0))
+        expected_value += value_usd
+        lp_fees_usd += lp_fee_usd
+        row.update({
+            "amount_in": _units(q.amount_in, p.pay_decimals),
+            "expected_out": _units(q.amount_out, leg.decimals),
+            "min_out": _units(min_out(q.amount_out, p.slippage_bps), leg.decimals),
+            "fee_tier": (None if not q.route.fees else q.route.fees[0] if len(q.route.fees) == 1
+                         else list(q.route.fees)),
+            "route": ("wrap (no pool)" if not q.route.fees else
+                      ("direct " if len(q.route.fees) == 1 else "via WETH ") + q.route.describe()),
+            "price_impact_bps": str((_dec(q.price_impact) * BPS).quantize(Decimal("0.01"))),
+            "lp_fee_usd": _usd(lp_fee_usd),
+            "expected_value_usd": _usd(value_usd),
+            "simulated_out": _units(simulated[leg.symbol], leg.decimals) if leg.symbol in simulated else None,
+        })
+        legs.append(row)
+
+    fee_eth = Decimal(p.one_tx_gas * p.gas_price_wei) / Decimal(10**18)
+    max_fee_eth = Decimal(p.one_tx_gas * p.max_gas_price_wei) / Decimal(10**18)
+    fee_usd = fee_eth * p.eth_price_usd
+    platform_usd = Decimal(p.platform_fee) / pay_scale * p.pay_price_usd
+    cost_usd = Decimal(p.amount_in) / pay_scale * p.pay_price_usd + fee_usd
+    immediate = expected_value - cost_usd
+    saved_gas = p.separate_txs_gas - p.one_tx_gas
+    notes = []
+    if p.transactions > 1:
+        notes.append(f"The basket needs more gas than one transaction may use: it is split into "
+                     f"{p.transactions} transactions.")
+    skipped = [leg for leg in p.legs if leg.skipped]
+    if skipped:
+        notes.append("Skipped: " + "; ".join(f"{leg.symbol} ({leg.skipped})" for leg in skipped)
+                     + ". The other weights were renormalised.")
+    sim_ok = p.simulated_out is not None
+    if sim_ok:
+        below = [leg.symbol for leg in bought
+                 if simulated.get(leg.symbol, 0) < min_out(leg.quote.amount_out, p.slippage_bps)]
+        if below:
+            sim_ok = False
+            notes.append("The simulation delivers less than the minimum for: " + ", ".join(below))
+    return IndexPreview(
+        basket=p.basket, pay=p.pay_symbol, amount_in=_units(p.amount_in, p.pay_decimals), block=p.block,
+        slippage_bps=p.slippage_bps, legs=legs,
+        network_fee={"gas": p.one_tx_gas, "approval_gas": p.approval_gas, "eth": _eth(fee_eth),
+                     "max_eth": _eth(max_fee_eth), "usd": _usd(fee_usd),
+                     "gas_price_gwei": str((Decimal(p.gas_price_wei) / Decimal(10**9)).quantize(Decimal("0.0001")))},
+        platform_fee={"bps": p.platform_fee_bps, "usd": _usd(platform_usd),
+                      "amount": _units(p.platform_fee, p.pay_decimals)},
+        pnl_preview={"cost_usd": _usd(cost_usd), "expected_value_usd": _usd(expected_value),
+                     "immediate_usd": _usd(immediate), "lp_fees_usd": _usd(lp_fees_usd),
+                     "break_even_move_pct": str((-immediate / expected_value * 100).quantize(Decimal("0.001")))
+                     if expected_value else None},
+        vs_separate={"one_tx_gas": p.one_tx_gas, "separate_txs_gas": p.separate_txs_gas, "saved_gas": saved_gas,
+                     "saved_pct": str((Decimal(saved_gas) / Decimal(p.separate_txs_gas) * 100).quantize(Decimal("0.1")))
+                     if p.separate_txs_gas else None,
+                     "saved_usd": _usd(Decimal(saved_gas * p.gas_price_wei) / Decimal(10**18) * p.eth_price_usd)},
+        simulation={"ok": sim_ok, "amounts_out": [_units(v, leg.decimals) for leg, v in
+                                                    zip(bought, p.simulated_out or [], strict=False)]},
+        transactions=p.transactions, notes=notes)
+
+
+def _dec(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _units(amount: int, decimals: int) -> str:
+    value = Decimal(amount).scaleb(-decimals)
+    return format(value.normalize(), "f") if amount else "0"
+
+
+def _usd(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01")))
+
+
+def _eth(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.000000001")))
