@@ -15,7 +15,7 @@ from app.errors import BasketryError
 from app.index.planner import IndexPlan
 from app.session import ChainSession
 from app.tx import lifecycle
-from app.tx.builder import next_nonce
+from app.tx.builder import next_nonce, simulate
 from app.tx.describe import describe_transaction
 from app.tx.journal import JournalEntry
 from wallet.prompts import Prompts
@@ -37,8 +37,10 @@ class IndexResult:
 
 def execute_index_plan(session: ChainSession, plan: IndexPlan, signer: Signer, prompts: Prompts) -> IndexResult:
     """Send the plan's transactions in order. Raises StaleQuote (nothing sent) if the chain
-    moved more than a few blocks since the quotes; stops at the first transaction that fails
-    on chain (its legs' minimums protect the funds: a revert costs only gas)."""
+    moved more than a few blocks since the quotes, ContractReverted (nothing sent) if the
+    simulation just before signing fails (e.g. a price moved past a leg's minimum); stops at
+    the first transaction that fails on chain (the minimums protect the funds: a revert
+    costs only gas)."""
     client, journal, store = session.client, session.journal, session.store
     if plan.is_stale(client.block_number()):
         raise StaleQuote(f"the quotes are from block {plan.block}; the chain has moved on: preview again")
@@ -48,6 +50,7 @@ def execute_index_plan(session: ChainSession, plan: IndexPlan, signer: Signer, p
              f"enforced on chain.",)
     for tx, kind in zip(plan.transactions, plan.kinds, strict=True):
         tx = {**tx, "nonce": next_nonce(client, journal, plan.sender)}
+        simulate(client, tx)  # right before signing: a price moved past a minimum refuses here
         summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
                                        session.token_labels(), notes=notes if kind == "index_buy" else ())
         entry = lifecycle.send(client, journal, signer, tx, session.chain_id, prompts, kind, summary)

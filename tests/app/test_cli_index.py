@@ -1,0 +1,59 @@
+"""`basketry index ...` as a user runs it: the JSON contract of DESIGN.md, on the devnet."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+PASSWORD = "correct horse battery"
+
+
+def out(result) -> dict:
+    return json.loads(result.stdout)
+
+
+def test_index_list_and_show(cli):
+    indices = out(cli("index", "list"))["indices"]
+    names = {i["name"] for i in indices}
+    assert {"Top 10", "Top 20", "DeFi", "BTC/ETH 60/40"} <= names
+    assert all(set(i) >= {"name", "description", "constituents"} for i in indices)
+    shown = out(cli("index", "show", "Top 10"))
+    assert len(shown["constituents"]) == 10
+    assert sum(Decimal(c["weight"]) for c in shown["constituents"]) == 1
+
+
+def test_index_quote_fields(cli):
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    quote = out(cli("index", "quote", "Top 10", "--amount", "1", "--pay", "ETH", "--slippage", "0.5"))
+    for leg in quote["legs"]:
+        assert set(leg) >= {"symbol", "address", "weight", "amount_in", "expected_out", "min_out",
+                            "fee_tier", "price_impact_bps", "skipped"}
+    assert set(quote["network_fee"]) >= {"gas", "eth", "usd"}
+    assert set(quote["platform_fee"]) >= {"bps", "usd"} and quote["slippage_bps"] == 50
+    assert set(quote["pnl_preview"]) >= {"cost_usd", "expected_value_usd", "immediate_usd", "break_even_move_pct"}
+    assert set(quote["vs_separate"]) >= {"one_tx_gas", "separate_txs_gas", "saved_gas", "saved_usd"}
+    assert quote["simulation"]["ok"] and len(quote["simulation"]["amounts_out"]) == 10
+
+
+def test_index_buy_with_eth_and_usdc_shows_realised_next_to_predicted(cli):
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    for amount, pay, transactions in (("1", "ETH", 1), ("500", "USDC", 2)):
+        bought = out(cli("index", "buy", "Top 10", "--amount", amount, "--pay", pay, "--yes",
+                         "--password-stdin", stdin=PASSWORD + "\n"))
+        assert bought["status"] == "confirmed" and bought["tx_hash"].startswith("0x")
+        assert bought["gas_used"] > 0 and len(bought["legs"]) == 10
+        for leg in bought["legs"]:
+            assert set(leg) >= {"symbol", "received", "expected_out", "min_out", "realized_slippage_bps"}
+            assert Decimal(leg["received"]) >= Decimal(leg["min_out"]) > 0
+        kinds = [t["kind"] for t in out(cli("activity"))["transactions"]]
+        assert kinds.count("index_buy") >= 1 and (transactions == 1 or "approve" in kinds)
+
+
+def test_index_errors_are_one_line(cli):
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    result = cli("index", "quote", "Top 10", "--amount", "0", check=False)
+    assert result.returncode != 0 and "above zero" in out(result)["error"]
+    result = cli("index", "buy", "Nope", "--amount", "1", "--yes", "--password-stdin",
+                 stdin=PASSWORD + "\n", check=False)
+    assert result.returncode != 0 and "Nope" in out(result)["error"]
+    assert out(cli("activity"))["transactions"] == []
