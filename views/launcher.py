@@ -23,6 +23,7 @@ from views.first_start import FirstStartDialog
 from views.main_window import MainWindow
 from views.pages.accounts_page import AccountsPage
 from views.pages.activity_page import ActivityPage
+from views.pages.index_page import IndexPage
 from views.pages.settings_page import SettingsPage
 from views.status_bar import ChainStatusPoller
 from views.wallet_context import WalletContext
@@ -96,6 +97,7 @@ class Launcher(QObject):
         settings = SettingsPage(self.store, self.home, self.network.key)
         self.context = WalletContext(self.store, self.home, self.network.key, rpc=rpc_url, parent=self)
         pages = {SettingsPage.TITLE: settings,
+                 IndexPage.TITLE: IndexPage(self.context),
                  AccountsPage.TITLE: AccountsPage(self.context),
                  ActivityPage.TITLE: ActivityPage(self.context)}
         self.window = MainWindow(poller, pages=pages)

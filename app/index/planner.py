@@ -174,14 +174,28 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     if approval:
         requests.append(("eth_estimateGas", [approval]))
     requests.append(_simulation_request(pay, weth, swap_txs[0], swap_legs, sender, overrides))
+    # What the chain will charge (after refunds), not the gas limit eth_estimateGas finds:
+    # the one transaction, and the separate swaps one after another, as a user would send them.
+    requests.append(_gas_used_request([approval] if approval else [], swap_txs, None))
+    requests.append(_gas_used_request([approval] if approval else [], separate, None))
     results = client.batch(requests)
-    for result in results:
+    for result in results[:-2]:
         if isinstance(result, BasketryError):
             raise ChainError(f"the exact transaction would fail: {result}")
     estimates = [int(r, 16) for r in results[:len(swap_txs)]]
     separate_gas = sum(int(r, 16) for r in results[len(swap_txs):len(swap_txs) + len(separate)])
-    approval_gas = int(results[-2], 16) if approval else 0
-    simulated = _decode_simulation(pay, results[-1], swap_legs)
+    approval_gas = int(results[len(swap_txs) + len(separate)], 16) if approval else 0
+    simulated = _decode_simulation(pay, results[-3], swap_legs)
+    used_one, used_separate = _gas_used(results[-2]), _gas_used(results[-1])
+    gas_note = None
+    if used_one is not None and used_separate is not None:
+        approval_used = used_one[0] if approval else 0
+        one_used = sum(used_one[1:] if approval else used_one)
+        separate_used = sum(used_separate[1:] if approval else used_separate)
+    else:
+        gas_note = ("This node has no eth_simulateV1: gas figures are eth_estimateGas limits, which "
+                    "count gas before refunds; the chain will charge somewhat less.")
+        approval_used, one_used, separate_used = approval_gas, sum(estimates), separate_gas
 
     transactions_needed = 1
     if estimates[0] > SPLIT_TARGET_GAS:  # the gas cap: as few transactions as fit
@@ -195,17 +209,21 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         transactions_needed = len(swap_txs)
 
     gas_price = fees.base_fee_per_gas + fees.max_priority_fee_per_gas
-    one_tx_gas = sum(estimates) + approval_gas
-    if pay.native and amount + one_tx_gas * fees.max_fee_per_gas > scan.balance:
-        raise InvalidInput(f"{_fmt(amount, 18)} ETH plus up to {_fmt(one_tx_gas * fees.max_fee_per_gas, 18)} "
+    gas_limit_total = sum(estimates) + approval_gas
+    if pay.native and amount + gas_limit_total * fees.max_fee_per_gas > scan.balance:
+        raise InvalidInput(f"{_fmt(amount, 18)} ETH plus up to {_fmt(gas_limit_total * fees.max_fee_per_gas, 18)} "
                            f"in network fee is above the balance of {_fmt(scan.balance, 18)} ETH")
+    if transactions_needed > 1:  # split: the gas used is the chunks' estimates (no simulation of chunks)
+        one_used = sum(estimates)
     preview = build_index_preview(PreviewInput(
         basket=basket.name, pay_symbol=pay.symbol, pay_decimals=pay.decimals, pay_price_usd=pay_usd,
         eth_price_usd=eth_usd, amount_in=amount, platform_fee_bps=fee_bps, platform_fee=0,
-        slippage_bps=slippage_bps, legs=legs, one_tx_gas=one_tx_gas,
-        separate_txs_gas=separate_gas + approval_gas, gas_price_wei=gas_price,
+        slippage_bps=slippage_bps, legs=legs, one_tx_gas=one_used + approval_used,
+        separate_txs_gas=separate_used + approval_used, gas_price_wei=gas_price,
         max_gas_price_wei=fees.max_fee_per_gas, simulated_out=simulated, block=block,
-        transactions=transactions_needed, approval_gas=approval_gas))
+        transactions=transactions_needed, approval_gas=approval_used, gas_limit=gas_limit_total))
+    if gas_note:
+        preview.notes.append(gas_note)
 
     transactions, kinds = [], []
     for tx, gas, kind in ([(approval, approval_gas, "approve")] if approval else []) + \
@@ -332,6 +350,25 @@ def _simulation_request(pay: PayAsset, weth: str, tx: dict[str, Any], legs: list
                                       [balance_calls + [router_call] + balance_calls])
     return ("eth_call", [{"from": sender, "to": MULTICALL3_ADDRESS, "value": hex(int(tx["value"])),
                           "data": "0x" + data.hex()}, "latest"])
+
+
+def _gas_used_request(first: list[dict[str, Any]], txs: list[dict[str, Any]],
+                      overrides: dict | None) -> tuple[str, list]:
+    """eth_simulateV1 of ``first`` then ``txs`` in sequence: the gas each would be charged."""
+    block: dict[str, Any] = {"calls": [_rpc_tx(tx) for tx in first + txs]}
+    if overrides:
+        block["stateOverrides"] = overrides
+    return ("eth_simulateV1", [{"blockStateCalls": [block], "validation": False}, "latest"])
+
+
+def _gas_used(result: Any) -> list[int] | None:
+    """Per call gas used from an eth_simulateV1 answer; None if the node lacks it or a call failed."""
+    if isinstance(result, Exception) or not isinstance(result, list) or not result:
+        return None
+    calls = result[0].get("calls", [])
+    if any(call.get("status") not in ("0x1", 1) for call in calls):
+        return None
+    return [int(call["gasUsed"], 16) for call in calls]
 
 
 def _decode_simulation(pay: PayAsset, result: str, legs: list[routers.SwapLeg]) -> list[int]:

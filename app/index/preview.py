@@ -37,14 +37,15 @@ class PreviewInput:
     platform_fee: int               # base units of the pay token taken on-chain
     slippage_bps: int
     legs: list[LegInput]
-    one_tx_gas: int                 # eth_estimateGas of the exact transaction(s), approval included
-    separate_txs_gas: int           # the same legs as separate swaps, each estimated
+    one_tx_gas: int                 # gas the exact transaction(s) will be charged, approval included
+    separate_txs_gas: int           # the same legs as separate swaps, one after another
     gas_price_wei: int              # expected price: next base fee + tip
     max_gas_price_wei: int
     simulated_out: list[int] | None # per bought leg, from eth_call of the exact transaction
     block: int
     transactions: int = 1           # how many transactions the gas cap forces
     approval_gas: int = 0
+    gas_limit: int = 0              # what the transactions may use at most (eth_estimateGas + margin)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         legs.append(row)
 
     fee_eth = Decimal(p.one_tx_gas * p.gas_price_wei) / Decimal(10**18)
-    max_fee_eth = Decimal(p.one_tx_gas * p.max_gas_price_wei) / Decimal(10**18)
+    max_fee_eth = Decimal((p.gas_limit or p.one_tx_gas) * p.max_gas_price_wei) / Decimal(10**18)
     fee_usd = fee_eth * p.eth_price_usd
     platform_usd = Decimal(p.platform_fee) / pay_scale * p.pay_price_usd
     cost_usd = Decimal(p.amount_in) / pay_scale * p.pay_price_usd + fee_usd
@@ -133,7 +134,8 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
     return IndexPreview(
         basket=p.basket, pay=p.pay_symbol, amount_in=_units(p.amount_in, p.pay_decimals), block=p.block,
         slippage_bps=p.slippage_bps, legs=legs,
-        network_fee={"gas": p.one_tx_gas, "approval_gas": p.approval_gas, "eth": _eth(fee_eth),
+        network_fee={"gas": p.one_tx_gas, "gas_limit": p.gas_limit or p.one_tx_gas,
+                     "approval_gas": p.approval_gas, "eth": _eth(fee_eth),
                      "max_eth": _eth(max_fee_eth), "usd": _usd(fee_usd),
                      "gas_price_gwei": str((Decimal(p.gas_price_wei) / Decimal(10**9)).quantize(Decimal("0.0001")))},
         platform_fee={"bps": p.platform_fee_bps, "usd": _usd(platform_usd),

@@ -162,6 +162,16 @@ def encode_swaprouter02_token_buy(legs: Sequence[SwapLeg | tuple], deadline: int
     return _multicall(deadline, [swap_call(leg, token_in) for leg in checked])
 
 
+def encode_swaprouter02_multicall(deadline: int, calls: Sequence[bytes]) -> bytes:
+    """``multicall(deadline, calls)``: SwapRouter02 calls (e.g. ``swap_call`` of legs paid in
+    different tokens, as a rebalance or an exit sells several tokens) under one deadline."""
+    if not calls:
+        raise ValueError("a multicall needs at least one call")
+    if not 0 < deadline < 2**256:
+        raise ValueError("a deadline (unix seconds) is required")
+    return _multicall(deadline, list(calls))
+
+
 def encode_swaprouter02_token_single(leg: SwapLeg | tuple, deadline: int, token_in: str) -> bytes:
     """One token -> token swap through SwapRouter02 (with its deadline): one leg, one tx."""
     return encode_swaprouter02_token_buy([leg], deadline, token_in)

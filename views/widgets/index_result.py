@@ -1,0 +1,114 @@
+"""The outcome of an index buy: status and transaction hash, gas used against the estimate,
+the network fee paid, and per leg what arrived next to what was expected and the minimum,
+with the realised slippage. Fed ``IndexResult.realised``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from views.formatting import NO_VALUE, format_gas, format_pct, format_usd
+from views.models.legs_model import RealisedLegsModel
+from views.widgets.common import OK_COLOR, WARNING_COLOR, value_label
+
+STATUS_COLORS = {"confirmed": OK_COLOR, "failed": WARNING_COLOR, "dropped": WARNING_COLOR}
+
+
+class IndexResultView(QWidget):
+    back_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("indexResult")
+        self.realised: dict[str, Any] | None = None
+
+        self.heading = QLabel("", self)
+        font = self.heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.heading.setFont(font)
+        self.status_label = QLabel("", self)
+        self.status_label.setObjectName("resultStatus")
+        self.hash_label = value_label("", self, mono=True)
+        self.hash_label.setObjectName("resultHash")
+        self.gas_label = QLabel("", self)
+        self.gas_label.setObjectName("resultGas")
+        self.fee_label = QLabel("", self)
+        self.fee_label.setObjectName("resultFee")
+        form = QFormLayout()
+        form.addRow("Status:", self.status_label)
+        form.addRow("Transaction:", self.hash_label)
+        form.addRow("Gas:", self.gas_label)
+        form.addRow("Network fee paid:", self.fee_label)
+
+        self.model = RealisedLegsModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(RealisedLegsModel.SYMBOL, QHeaderView.ResizeMode.ResizeToContents)
+
+        self.summary_label = QLabel("", self)
+        self.summary_label.setObjectName("resultSummary")
+        self.summary_label.setWordWrap(True)
+        self.back_button = QPushButton("New preview", self)
+        self.back_button.clicked.connect(self.back_requested)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary_label, 1)
+        bottom.addWidget(self.back_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.heading)
+        layout.addLayout(form)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+
+    def set_result(self, realised: dict[str, Any], basket: str = "") -> None:
+        self.realised = realised
+        status = realised.get("status") or NO_VALUE
+        self.heading.setText(f"Bought {basket}" if status == "confirmed" else f"{basket}: {status}")
+        self.status_label.setText(status)
+        color = STATUS_COLORS.get(status)
+        self.status_label.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "")
+        self.hash_label.setText(realised.get("tx_hash") or NO_VALUE)
+        used, estimate = int(realised.get("gas_used") or 0), int(realised.get("gas_estimate") or 0)
+        text = f"{format_gas(used)} used of {format_gas(estimate)} estimated"
+        if estimate:
+            text += f" ({format_pct((Decimal(used) - estimate) / estimate * 100, 1, signed=True)})"
+        approval = int(realised.get("approval_gas_used") or 0)
+        if approval:
+            text += f"; the approval used {format_gas(approval)}"
+        self.gas_label.setText(text)
+        self.fee_label.setText(format_usd(realised.get("network_fee_usd")))
+        legs = realised.get("legs") or []
+        self.model.set_legs(legs)
+        self.table.resizeRowsToContents()
+        short = [leg["symbol"] for leg in legs if self.model.below_minimum(leg)]
+        if status != "confirmed":
+            self.summary_label.setText("The buy did not complete: nothing below was bought. A revert "
+                                       "costs only the network fee; the minimums protected the funds.")
+            self.summary_label.setStyleSheet(f"color: {WARNING_COLOR};")
+        elif short:
+            self.summary_label.setText("Below the minimum: " + ", ".join(short))
+            self.summary_label.setStyleSheet(f"color: {WARNING_COLOR};")
+        else:
+            self.summary_label.setText(f"Every leg received at least its minimum ({len(legs)} legs).")
+            self.summary_label.setStyleSheet(f"color: {OK_COLOR};")
