@@ -14,6 +14,8 @@ from app.index.baskets import list_baskets, load_basket
 from app.index.execute import StaleQuote, execute_index_plan
 from app.index.market import current_snapshot
 from app.index.planner import plan_index_buy
+from app.index.rebalance import plan_exit, plan_rebalance
+from app.index.trade_execute import execute_trade_plan
 from app.session import ChainSession, known_tokens, network_for
 from app.store import Store
 from app.wallets import WalletService
@@ -35,6 +37,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         if name == "buy":
             action.add_argument("--yes", action="store_true")
             action.add_argument("--password-stdin", action="store_true")
+    for name, text in (("rebalance", "back to the target weights, in one transaction"),
+                       ("exit", "sell the whole basket into USDC, in one transaction")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("basket")
+        action.add_argument("--slippage", help="percent, 0 < s <= 50 (default 0.5)")
+        action.add_argument("--yes", action="store_true", help="execute (without it: preview only)")
+        action.add_argument("--password-stdin", action="store_true")
     index.set_defaults(handler=run)
 
 
@@ -55,6 +64,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
               "weighting": basket.definition.weighting, "constituents": rows}, ctx.as_json,
              "\n".join(f"{r['symbol']:<8} {float(r['weight']) * 100:6.2f}%  {r['address']}" for r in rows))
         return 0
+    if args.index_command in ("rebalance", "exit"):
+        return _trade(args, ctx)
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         account = AccountRegistry(store).active()
@@ -79,6 +90,47 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
            "preview": plan.preview.to_json()}
     emit(out, ctx.as_json, _result_text(out))
     return 0 if realised["status"] == "confirmed" else 3
+
+
+def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Rebalance or exit: without --yes, the preview; with it, the transactions."""
+    with Store.open(ctx.home) as store:
+        session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
+        account = AccountRegistry(store).active()
+        planner = plan_rebalance if args.index_command == "rebalance" else plan_exit
+        plan = planner(session, args.basket, account.address, args.slippage)
+        if not args.yes:
+            emit(plan.preview, ctx.as_json, _trade_text(plan.preview))
+            return 0
+        if not account.can_sign:
+            raise InvalidInput(f"{account.label} is watch-only: it cannot trade here")
+        prompts = CliPrompts(True)
+        password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
+        signer = WalletService(store).signer(account, prompts, password)
+        try:
+            realised = execute_trade_plan(session, plan, signer, prompts)
+        except StaleQuote:
+            plan = planner(session, args.basket, account.address, args.slippage)
+            realised = execute_trade_plan(session, plan, signer, prompts)
+    emit({**realised, "preview": plan.preview}, ctx.as_json,
+         f"{realised['status']}: {realised['tx_hash']} ({realised['gas_used']:,} gas, "
+         f"{realised['approvals']} approvals)\n" + "\n".join(
+             f"{leg['symbol']:<8} received {leg['received']} (expected {leg['expected_out']}, minimum {leg['min_out']})"
+             for leg in realised["legs"]))
+    return 0 if realised["status"] == "confirmed" else 3
+
+
+def _trade_text(p: dict) -> str:
+    lines = [f"{p['kind']} of {p['basket']} at block {p['block']}"]
+    lines += [f"  {d['symbol']:<8} now {d['current_weight']}% target {d['target_weight']}% "
+              f"drift {d['drift_pct']}% ({d['action']})" for d in p["drift"]]
+    lines += [f"  sell {leg['amount_in']} {leg['sell']} -> {leg['expected_out']} {leg['buy']} "
+              f"(min {leg['min_out']}, {leg['route']}, impact {leg['price_impact_bps']} bps)" for leg in p["legs"]]
+    fee = p["network_fee"]
+    lines.append(f"network fee {fee['gas']:,} gas incl. {fee['approvals']} approvals "
+                 f"({fee['approval_gas']:,} gas) = {fee['eth']} ETH (${fee['usd']}); immediate "
+                 f"P&L ${p['pnl_preview']['immediate_usd']}")
+    return "\n".join(lines + p["notes"])
 
 
 def _preview_text(p: dict) -> str:

@@ -31,7 +31,8 @@ from app.session import ChainSession, Token
 from app.tx.fees import fees_from_history
 from wallet.signer import MAX_TX_GAS
 
-MIN_TRADE_USD = Decimal(1)          # drift smaller than this is left alone
+MIN_TRADE_USD = Decimal(1)          # a trade smaller than this is left alone
+DRIFT_BAND = Fraction(5, 1000)      # legs within 0.5 percentage points of target are left alone
 _BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
 _ALLOWANCE = function_signature_to_4byte_selector("allowance(address,address)")
 
@@ -101,8 +102,9 @@ def plan_rebalance(session: ChainSession, basket_name: str, owner: str, slippage
     weights = basket.target_weights(current_snapshot(session.store).snapshot.market_caps)
     held = holdings(session, list(basket.tokens), owner)
     # mid prices in WETH per token: one scan with WETH as the pay side
+    usdc = session.token("USDC")  # prices in USD come from the WETH/USDC pool
     scan = scan_pools(session.client, session.network.factory, weth.address, weth.address,
-                      [t.address for t in basket.tokens], owner, None, True)
+                      [t.address for t in basket.tokens] + [usdc.address], owner, None, True)
     value_weth: dict[str, Fraction] = {}
     for token in basket.tokens:
         balance = held[token.symbol][0]
@@ -123,7 +125,7 @@ def plan_rebalance(session: ChainSession, basket_name: str, owner: str, slippage
         diff_weth = (current - target) * total  # > 0: overweight
         diff_usd = Decimal(abs(diff_weth).numerator) / Decimal(abs(diff_weth).denominator) / Decimal(10**18) * eth_usd
         action = "hold"
-        if diff_usd >= MIN_TRADE_USD and token.address != weth.address:
+        if diff_usd >= MIN_TRADE_USD and abs(current - target) >= DRIFT_BAND and token.address != weth.address:
             if diff_weth > 0:
                 balance = held[token.symbol][0]
                 amount = min(balance, int(balance * (diff_weth / value_weth[token.symbol])))
@@ -137,7 +139,8 @@ def plan_rebalance(session: ChainSession, basket_name: str, owner: str, slippage
                       "drift_pct": _pct(current - target), "drift_usd": str(diff_usd.quantize(Decimal("0.01"))),
                       "action": action})
     if not sells and not buys:
-        raise InvalidInput(f"{basket.name} is within ${MIN_TRADE_USD} of its target weights: nothing to do")
+        raise InvalidInput(f"{basket.name} is within {float(DRIFT_BAND) * 100:g} percentage points of its "
+                           "target weights: nothing to rebalance")
     return _plan_trades(session, "rebalance", basket.name, owner, slippage_text, sells, buys, weth, weth, held, drift)
 
 
@@ -147,7 +150,7 @@ def _plan_trades(session: ChainSession, kind: str, basket_name: str, owner: str,
     client, network = session.client, session.network
     slippage_bps = parse_slippage(slippage_text)
     max_impact = Fraction(str(session.store.get_setting(MAX_IMPACT_SETTING, str(DEFAULT_MAX_IMPACT_PCT)))) / 100
-    targets = [t.address for t, _ in sells] + [t.address for t, _ in buys]
+    targets = [t.address for t, _ in sells] + [t.address for t, _ in buys] + [session.token("USDC").address]
     scan = scan_pools(client, network.factory, sell_into.address, weth.address, targets, owner,
                       network.swap_router, False)
     notes: list[str] = []

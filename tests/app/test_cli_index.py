@@ -57,3 +57,17 @@ def test_index_errors_are_one_line(cli):
                  stdin=PASSWORD + "\n", check=False)
     assert result.returncode != 0 and "Nope" in out(result)["error"]
     assert out(cli("activity"))["transactions"] == []
+
+
+def test_rebalance_and_exit_from_the_cli(cli):
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    cli("index", "buy", "BTC/ETH 60/40", "--amount", "1", "--yes", "--password-stdin", stdin=PASSWORD + "\n")
+    nothing = cli("index", "rebalance", "BTC/ETH 60/40", check=False)
+    assert nothing.returncode != 0 and "nothing to rebalance" in out(nothing)["error"]
+    preview = out(cli("index", "exit", "BTC/ETH 60/40"))
+    assert preview["kind"] == "exit" and len(preview["legs"]) == 2 and preview["simulation"]["ok"]
+    done = out(cli("index", "exit", "BTC/ETH 60/40", "--yes", "--password-stdin", stdin=PASSWORD + "\n"))
+    assert done["status"] == "confirmed" and done["legs"][0]["symbol"] == "USDC"
+    assert Decimal(done["legs"][0]["received"]) >= Decimal(done["legs"][0]["min_out"])
+    kinds = [t["kind"] for t in out(cli("activity"))["transactions"]]
+    assert kinds.count("exit") == 1 and kinds.count("approve") == 2

@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 
 FRESHNESS_CHECK_MS = 3000
 DEFAULT_SLIPPAGE = "0.5"
+DEFAULT_BASKET = "Top 10"
 FROM_FILE = "From file…"
 
 
@@ -215,8 +216,9 @@ class IndexPage(QWidget):
         self.basket_box.setItemData(self.basket_box.count() - 1,
                                     "A basket definition in a JSON file (same format as the built-ins)",
                                     Qt.ItemDataRole.ToolTipRole)
+        self._last_basket = max(0, self.basket_box.findData(DEFAULT_BASKET))
+        self.basket_box.setCurrentIndex(self._last_basket)
         self.basket_box.blockSignals(False)
-        self._last_basket = 0
         self._show_description()
 
     def basket_key(self) -> str | None:
@@ -561,9 +563,10 @@ class IndexPage(QWidget):
         self._buying = False
         self.context.journal_changed.emit()
         basket = self.plan.basket.name if self.plan else ""
+        preview = self.plan.preview.to_json() if self.plan else None
         self.result = result
         self._drop_plan()  # spent: another buy needs another preview
-        self.result_view.set_result(result.realised, basket)
+        self.result_view.set_result(result.realised, basket, preview)
         self.stack.setCurrentIndex(self.RESULT)
         status = result.realised.get("status")
         self.stage.setText(f"{basket}: {status}." + ("" if status == "confirmed" else

@@ -81,7 +81,10 @@ class IndexResultView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(bottom)
 
-    def set_result(self, realised: dict[str, Any], basket: str = "") -> None:
+    def set_result(self, realised: dict[str, Any], basket: str = "",
+                   preview: dict[str, Any] | None = None) -> None:
+        """``realised`` from ``IndexResult``; ``preview`` (its ``to_json()``) for the gas the
+        preview predicted."""
         self.realised = realised
         status = realised.get("status") or NO_VALUE
         self.heading.setText(f"Bought {basket}" if status == "confirmed" else f"{basket}: {status}")
@@ -89,13 +92,20 @@ class IndexResultView(QWidget):
         color = STATUS_COLORS.get(status)
         self.status_label.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "")
         self.hash_label.setText(realised.get("tx_hash") or NO_VALUE)
-        used, estimate = int(realised.get("gas_used") or 0), int(realised.get("gas_estimate") or 0)
-        text = f"{format_gas(used)} used of {format_gas(estimate)} estimated"
-        if estimate:
-            text += f" ({format_pct((Decimal(used) - estimate) / estimate * 100, 1, signed=True)})"
+        used = int(realised.get("gas_used") or 0)
         approval = int(realised.get("approval_gas_used") or 0)
+        limit = int(realised.get("gas_estimate") or 0)
+        fee = (preview or {}).get("network_fee") or {}
+        predicted = int(fee.get("gas") or 0) - int(fee.get("approval_gas") or 0) if fee else 0
+        parts = [f"{format_gas(used)} used"]
+        if predicted:
+            parts.append(f"{format_gas(predicted)} previewed "
+                         f"({format_pct((Decimal(used) - predicted) / predicted * 100, 1, signed=True)})")
+        if limit:
+            parts.append(f"{format_gas(limit)} estimated limit")
+        text = " · ".join(parts)
         if approval:
-            text += f"; the approval used {format_gas(approval)}"
+            text += f"; the approval used {format_gas(approval)} more"
         self.gas_label.setText(text)
         self.fee_label.setText(format_usd(realised.get("network_fee_usd")))
         legs = realised.get("legs") or []

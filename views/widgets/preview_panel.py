@@ -153,10 +153,12 @@ class PreviewPanel(QWidget):
                   f"{full_amount(fee.get('eth'), native)} expected: gas × (next base fee + tip)")
         gas = f"{format_gas(fee.get('gas'))} at {fee.get('gas_price_gwei', NO_VALUE)} gwei"
         approval = int(fee.get("approval_gas") or 0)
-        self._set("gas", gas, f"includes {approval:,} gas for the {p.get('pay')} approval" if approval
-                  else "the exact transaction, estimated by the node")
+        charged = "the gas the chain will charge for the exact transaction (simulated)"
+        self._set("gas", gas, charged + (f"; includes {approval:,} for the {p.get('pay')} approval"
+                                         if approval else ""))
         self._set("max_fee", f"{format_amount(fee.get('max_eth'))} {native}",
-                  "the most the network fee can be (gas × max fee per gas)")
+                  f"the most the network fee can be: the gas limit "
+                  f"{format_gas(fee.get('gas_limit') or fee.get('gas'))} × the max fee per gas")
         platform = p.get("platform_fee") or {}
         self._set("platform_fee", f"{platform.get('bps', 0)} bps  ({format_usd(platform.get('usd'))})",
                   f"{full_amount(platform.get('amount'), p.get('pay', ''))} taken on chain")
