@@ -26,6 +26,8 @@ from views.widgets.common import MUTED_COLOR, OK_COLOR, WARNING_COLOR
 
 _Index = QModelIndex | QPersistentModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT_FLAGS = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter   # headers want the flags
+_LEFT_FLAGS = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 class _LegsTable(QAbstractTableModel):
@@ -69,8 +71,8 @@ class _LegsTable(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole and section in self.NUMERIC:
-            return _RIGHT
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT_FLAGS if section in self.NUMERIC else _LEFT_FLAGS
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -123,6 +123,7 @@ class IndexPage(QWidget):
         inputs.addStretch(1)
         self.description_label = QLabel("", self)
         self.description_label.setStyleSheet(f"color: {MUTED_COLOR};")
+        self.description_label.setWordWrap(True)
         self.error = ErrorLabel(self)
 
         # --- the preview and the result --------------------------------------------------------
