@@ -402,3 +402,31 @@ def test_a_skipped_leg_shows_its_reason_muted(qtbot):
 ])
 def test_amounts_keep_six_significant_decimals(value, shown):
     assert format_amount(value) == shown
+
+
+def test_buy_from_a_ledger_runs_on_the_device_worker(qtbot, wallet_context, wallet_service, chain,
+                                                     answerer, monkeypatch):
+    from tests.support.ledger_device import SPECULOS_MNEMONIC, LedgerTcpServer, LedgerTestDevice
+    from wallet.keys import hd
+
+    device = LedgerTestDevice(blind_signing=True)  # contract data: the Ledger app's setting
+    address = hd.derive(SPECULOS_MNEMONIC, 0)[0]
+    chain.rpc("anvil_setBalance", [address, hex(2 * 10**18)])
+    with LedgerTcpServer(device) as server:
+        record = wallet_service.add_ledger("My Ledger", f"tcp:{server.host}:{server.port}")
+        wallet_context.set_active(record.label)
+        page = make_page(qtbot, wallet_context)
+        plan = preview(qtbot, page, "0.5", basket="BTC/ETH 60/40")
+        answerer.on(SigningDialog, lambda d: d.confirm_button.click())
+        answerer.on(UnlockDialog, lambda d: pytest.fail("a Ledger has no password"))
+        device.apdus.clear()
+        submitted, submit = [], wallet_context.device_worker.submit
+        monkeypatch.setattr(wallet_context.device_worker, "submit",
+                            lambda func, *args: (submitted.append(func.__name__), submit(func, *args))[1])
+        before = {leg.address: erc20_balance(chain, leg.address, address) for leg in plan.legs}
+        result = buy(qtbot, page)
+    assert answerer.seen == ["SigningDialog"]
+    assert submitted == ["signer", "run_index_buy"]  # the signer and the whole execution
+    assert any(apdu[:2] == bytes([0xE0, 0x04]) for apdu in device.apdus)  # the device signed
+    assert result.realised["status"] == "confirmed"
+    check_received(chain, address, plan, page.result_view.model, before, exact=True)

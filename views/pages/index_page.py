@@ -140,7 +140,12 @@ class IndexPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(LegsModel.EXPECTED, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(LegsModel.MINIMUM, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(LegsModel.SKIPPED, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(LegsModel.SKIPPED, 220)
+        self.table.setColumnHidden(LegsModel.SKIPPED, True)  # shown when a leg is skipped
+        self.table.setWordWrap(False)
+        self.table.setStyleSheet("QTableView::item { padding: 0 4px; } "
+                                 "QHeaderView::section { padding: 2px 6px; }")
         self.panel = PreviewPanel(native, self)
         preview_page = QWidget(self)
         preview_layout = QVBoxLayout(preview_page)
@@ -411,6 +416,7 @@ class IndexPage(QWidget):
         self.plan, self._plan_inputs, self.result = plan, inputs, None
         preview = plan.preview.to_json()
         self.model.set_preview(preview)
+        self.table.setColumnHidden(LegsModel.SKIPPED, not any(leg.get("skipped") for leg in preview["legs"]))
         self.panel.set_preview(preview)
         self.panel.set_current_block(plan.block)
         self.stack.setCurrentIndex(self.PREVIEW)
@@ -600,6 +606,8 @@ class IndexPage(QWidget):
             return
         if sent:
             self._drop_plan()
+        elif self.plan is not None:  # e.g. the simulation just before signing refused it
+            self.mark_stale("Buying was refused before anything was sent: refresh the preview.")
         self.stage.clear()
         self._show_failure(exc)
         self._update_buttons()

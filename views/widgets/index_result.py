@@ -61,6 +61,8 @@ class IndexResultView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        self.table.setStyleSheet("QTableView::item { padding: 0 6px; } "
+                                 "QHeaderView::section { padding: 2px 6px; }")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(RealisedLegsModel.SYMBOL, QHeaderView.ResizeMode.ResizeToContents)
