@@ -113,10 +113,11 @@ def record_realised(session: ChainSession, plan: IndexPlan, preview_id: int,
     legs, now = [], int(time.time())
     confirmed = bool(swaps) and all(e.status == "confirmed" for e in swaps)
     store = session.store
+    simulated = dict(zip([leg.symbol for leg in bought], plan.simulated or [], strict=False))
     with store.lock, store.db.conn:
         for leg in bought:
             got = received.get(leg.address, 0)
-            expected = leg.quote.amount_out
+            expected = simulated.get(leg.symbol, leg.quote.amount_out)
             slippage_bps = (Decimal(expected - got) / Decimal(expected) * 10_000) if expected else Decimal(0)
             legs.append({"symbol": leg.symbol, "address": leg.address,
                          "expected_out": _units(expected, leg.decimals), "received": _units(got, leg.decimals),

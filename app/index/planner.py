@@ -60,6 +60,7 @@ class IndexPlan:
     gas_estimates: list[int]
     round_trips: int = 0
     notes: list[str] = field(default_factory=list)
+    simulated: list[int] | None = None    # per bought leg, what the exact transaction delivers
 
     def is_stale(self, current_block: int) -> bool:
         return current_block - self.block > STALE_AFTER_BLOCKS
@@ -233,7 +234,7 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
                              "maxPriorityFeePerGas": fees.max_priority_fee_per_gas, "type": 2})
         kinds.append(kind)
     return IndexPlan(preview, basket, pay, sender, legs, swap_legs, transactions, kinds, block,
-                     estimates, rounds)
+                     estimates, rounds, simulated=simulated)
 
 
 # --- helpers ----------------------------------------------------------------------------------

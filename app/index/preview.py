@@ -89,14 +89,18 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
             continue
         q = leg.quote
         scale = Decimal(10) ** leg.decimals
+        # "expected" is what the exact transaction delivers (legs sharing a pool move it for
+        # each other); the independent quote stays beside it as "quoted_out".
+        expected = simulated.get(leg.symbol, q.amount_out)
         amount_in_usd = Decimal(q.amount_in) / pay_scale * p.pay_price_usd
         lp_fee_usd = amount_in_usd * _dec(q.route.lp_fee_share)
-        value_usd = Decimal(q.amount_out) / scale * (leg.price_usd or Decimal(0))
+        value_usd = Decimal(expected) / scale * (leg.price_usd or Decimal(0))
         expected_value += value_usd
         lp_fees_usd += lp_fee_usd
         row.update({
             "amount_in": _units(q.amount_in, p.pay_decimals),
-            "expected_out": _units(q.amount_out, leg.decimals),
+            "expected_out": _units(expected, leg.decimals),
+            "quoted_out": _units(q.amount_out, leg.decimals),
             "min_out": _units(min_out(q.amount_out, p.slippage_bps), leg.decimals),
             "fee_tier": (None if not q.route.fees else q.route.fees[0] if len(q.route.fees) == 1
                          else list(q.route.fees)),
