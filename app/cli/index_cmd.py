@@ -13,7 +13,12 @@ from app.errors import InvalidInput
 from app.index.baskets import list_baskets, load_basket
 from app.index.execute import StaleQuote, execute_index_plan
 from app.index.market import current_snapshot
-from app.index.planner import plan_index_buy
+from app.index.planner import (
+    MAX_PLATFORM_FEE_BPS,
+    PLATFORM_FEE_RECIPIENT_SETTING,
+    plan_index_buy,
+    set_platform_fee,
+)
 from app.index.rebalance import plan_exit, plan_rebalance
 from app.index.trade_execute import execute_trade_plan
 from app.session import ChainSession, known_tokens, network_for
@@ -37,6 +42,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         if name == "buy":
             action.add_argument("--yes", action="store_true")
             action.add_argument("--password-stdin", action="store_true")
+    fee = actions.add_parser("fee", help="the platform fee taken on-chain in the same transaction")
+    fee.add_argument("bps", type=int, help=f"basis points, 0 to {MAX_PLATFORM_FEE_BPS} (0: none)")
+    fee.add_argument("--recipient", help="the address that receives it")
     for name, text in (("rebalance", "back to the target weights, in one transaction"),
                        ("exit", "sell the whole basket into USDC, in one transaction")):
         action = actions.add_parser(name, help=text)
@@ -66,6 +74,13 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         return 0
     if args.index_command in ("rebalance", "exit"):
         return _trade(args, ctx)
+    if args.index_command == "fee":
+        with Store.open(ctx.home) as store:
+            set_platform_fee(store, args.bps, args.recipient)
+            recipient = store.get_setting(PLATFORM_FEE_RECIPIENT_SETTING)
+        emit({"platform_fee_bps": args.bps, "recipient": recipient}, ctx.as_json,
+             f"Platform fee: {args.bps} bps" + (f" to {recipient}" if recipient else ""))
+        return 0
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         account = AccountRegistry(store).active()

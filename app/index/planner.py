@@ -34,6 +34,8 @@ STALE_AFTER_BLOCKS = 3
 SPLIT_TARGET_GAS = MAX_TX_GAS * 8 // 10    # room for estimates moving a little
 MAX_IMPACT_SETTING = "max_price_impact_pct"
 PLATFORM_FEE_SETTING = "platform_fee_bps"
+PLATFORM_FEE_RECIPIENT_SETTING = "platform_fee_recipient"
+MAX_PLATFORM_FEE_BPS = 500
 _BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
 _AGGREGATE3_VALUE = function_signature_to_4byte_selector("aggregate3Value((address,bool,uint256,bytes)[])")
 
@@ -78,8 +80,12 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     weights = basket.target_weights(snapshot.market_caps)
     max_impact = Fraction(str(store.get_setting(MAX_IMPACT_SETTING, str(DEFAULT_MAX_IMPACT_PCT)))) / 100
     fee_bps = int(store.get_setting(PLATFORM_FEE_SETTING, 0))
-    if fee_bps:
-        raise InvalidInput("a non-zero platform fee is not supported by this version; set it to 0")
+    fee_recipient = store.get_setting(PLATFORM_FEE_RECIPIENT_SETTING)
+    if fee_bps and not fee_recipient:
+        raise InvalidInput("a platform fee is set but no recipient: set both (basketry index fee BPS --recipient ADDR)")
+    platform_fee = amount * fee_bps // 10_000
+    fee = (fee_recipient, platform_fee) if platform_fee else None
+    swap_amount = amount - platform_fee
     weth = to_checksum_address(network.wrapped_native)
     usdc = session.token("USDC")
     tokens = {t.symbol: t for t in basket.tokens}
@@ -95,7 +101,7 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
 
     # --- round trip 2 (and 3 if legs are skipped): quotes ----------------------------------
     def quote_all(current: dict[str, Decimal]) -> tuple[dict[str, Any], list]:
-        amounts = split_amount(amount, current)
+        amounts = split_amount(swap_amount, current)
         requests, owners = [], []
         for symbol, leg_amount in amounts.items():
             token = tokens[symbol]
@@ -165,7 +171,7 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     if not pay.native and (scan.allowance or 0) < amount:
         approval = {"from": sender, "to": pay.address, "value": 0,
                     "data": "0x" + routers.encode_erc20_approve(network.swap_router, amount).hex()}
-    swap_txs = [_swap_tx(network, pay, weth, chunk, deadline, sender) for chunk in [swap_legs]]
+    swap_txs = [_swap_tx(network, pay, weth, chunk, deadline, sender, fee=fee) for chunk in [swap_legs]]
     overrides = _allowance_override(session, pay, sender, network.swap_router, amount) if approval else None
 
     # --- round trip 4: estimates (one tx, each leg alone) and the simulation ------------------
@@ -203,7 +209,8 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         transactions_needed = math.ceil(estimates[0] / SPLIT_TARGET_GAS)
         size = math.ceil(len(swap_legs) / transactions_needed)
         chunks = [swap_legs[i:i + size] for i in range(0, len(swap_legs), size)]
-        swap_txs = [_swap_tx(network, pay, weth, chunk, deadline, sender) for chunk in chunks]
+        swap_txs = [_swap_tx(network, pay, weth, chunk, deadline, sender, fee=fee if i == 0 else None)
+                    for i, chunk in enumerate(chunks)]
         rounds += 1
         chunk_results = client.batch([_estimate(tx, overrides) for tx in swap_txs])
         estimates = [int(r, 16) for r in chunk_results]
@@ -218,7 +225,7 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         one_used = sum(estimates)
     preview = build_index_preview(PreviewInput(
         basket=basket.name, pay_symbol=pay.symbol, pay_decimals=pay.decimals, pay_price_usd=pay_usd,
-        eth_price_usd=eth_usd, amount_in=amount, platform_fee_bps=fee_bps, platform_fee=0,
+        eth_price_usd=eth_usd, amount_in=amount, platform_fee_bps=fee_bps, platform_fee=platform_fee,
         slippage_bps=slippage_bps, legs=legs, one_tx_gas=one_used + approval_used,
         separate_txs_gas=separate_used + approval_used, gas_price_wei=gas_price,
         max_gas_price_wei=fees.max_fee_per_gas, simulated_out=simulated, block=block,
@@ -274,7 +281,7 @@ def _token_usd(mid_out_per_in: Fraction, pay_decimals: int, token_decimals: int,
 
 
 def _swap_tx(network, pay: PayAsset, weth: str, legs: list[routers.SwapLeg], deadline: int, sender: str,
-             separate: bool = False) -> dict[str, Any]:
+             separate: bool = False, fee: tuple[str, int] | None = None) -> dict[str, Any]:
     if pay.native:
         if separate and legs[0].token_out == weth:  # on its own, WETH is bought by wrapping
             data = function_signature_to_4byte_selector("deposit()")
@@ -282,9 +289,9 @@ def _swap_tx(network, pay: PayAsset, weth: str, legs: list[routers.SwapLeg], dea
         if separate:  # a user buying one token with ETH, one swap at a time
             data, value = routers.encode_swaprouter02_eth_single(legs[0], deadline, weth)
             return {"from": sender, "to": network.swap_router, "value": value, "data": "0x" + data.hex()}
-        data, value = routers.encode_universal_router_eth_buy(legs, deadline, weth)
+        data, value = routers.encode_universal_router_eth_buy(legs, deadline, weth, fee)
         return {"from": sender, "to": network.universal_router, "value": value, "data": "0x" + data.hex()}
-    data = routers.encode_swaprouter02_token_buy(legs, deadline, pay.address)
+    data = routers.encode_swaprouter02_token_buy(legs, deadline, pay.address, fee)
     return {"from": sender, "to": network.swap_router, "value": 0, "data": "0x" + data.hex()}
 
 
@@ -346,6 +353,7 @@ def _simulation_request(pay: PayAsset, weth: str, tx: dict[str, Any], legs: list
         params: list = [_rpc_tx(tx), "latest"] + ([overrides] if overrides else [])
         return ("eth_call", params)
     balance_calls = [(leg.token_out, False, 0, _BALANCE_OF + encode(["address"], [sender])) for leg in legs]
+    # (the platform fee, if any, goes to its recipient: it changes no balance read here)
     router_call = (tx["to"], False, int(tx["value"]), bytes.fromhex(tx["data"][2:]))
     data = _AGGREGATE3_VALUE + encode(["(address,bool,uint256,bytes)[]"],
                                       [balance_calls + [router_call] + balance_calls])
@@ -374,9 +382,9 @@ def _gas_used(result: Any) -> list[int] | None:
 
 def _decode_simulation(pay: PayAsset, result: str, legs: list[routers.SwapLeg]) -> list[int]:
     raw = bytes.fromhex(result[2:])
-    if not pay.native:
+    if not pay.native:  # the router's multicall answers one result per call; swaps are the last
         (outputs,) = decode(["bytes[]"], raw)
-        return [int.from_bytes(o[:32], "big") for o in outputs]
+        return [int.from_bytes(o[:32], "big") for o in outputs[len(outputs) - len(legs):]]
     (answers,) = decode(["(bool,bytes)[]"], raw)
     n = len(legs)
     before = [int.from_bytes(a[1][:32], "big") for a in answers[:n]]
@@ -388,3 +396,15 @@ def _fmt(amount: int, decimals: int) -> str:
     from app.units import format_units  # noqa: PLC0415
 
     return format_units(amount, decimals)
+
+
+def set_platform_fee(store, bps: int, recipient: str | None) -> None:
+    """The platform fee taken on-chain in the same transaction (0 turns it off)."""
+    from app.accounts import checksum  # noqa: PLC0415
+
+    if not 0 <= int(bps) <= MAX_PLATFORM_FEE_BPS:
+        raise InvalidInput(f"the platform fee must be 0 to {MAX_PLATFORM_FEE_BPS} bps (got {bps})")
+    if bps and not recipient:
+        raise InvalidInput("a platform fee needs a recipient address")
+    store.set_setting(PLATFORM_FEE_SETTING, int(bps))
+    store.set_setting(PLATFORM_FEE_RECIPIENT_SETTING, checksum(recipient) if recipient else None)

@@ -35,6 +35,8 @@ from hexbytes import HexBytes
 # Universal Router command bytes (Commands.sol, universal-router 2.1.0).
 UR_V3_SWAP_EXACT_IN = 0x00
 UR_WRAP_ETH = 0x0B
+UR_TRANSFER = 0x05                  # Commands.TRANSFER: pay(token, recipient, value) from the router
+UR_ETH = "0x0000000000000000000000000000000000000000"  # Constants.ETH
 # Recipient sentinels the Universal Router maps (v4-periphery ActionConstants).
 UR_MSG_SENDER = "0x0000000000000000000000000000000000000001"
 UR_ADDRESS_THIS = "0x0000000000000000000000000000000000000002"
@@ -43,6 +45,8 @@ V3_POOL_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325
 MAX_UINT256 = 2**256 - 1
 
 _UR_EXECUTE = function_signature_to_4byte_selector("execute(bytes,bytes[],uint256)")
+_SR02_PULL = function_signature_to_4byte_selector("pull(address,uint256)")
+_SR02_SWEEP = function_signature_to_4byte_selector("sweepToken(address,uint256,address)")
 _SR02_MULTICALL = function_signature_to_4byte_selector("multicall(uint256,bytes[])")
 _SR02_EXACT_INPUT_SINGLE = function_signature_to_4byte_selector(
     "exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))")
@@ -116,7 +120,7 @@ def encode_erc20_approve(spender: str, amount: int) -> bytes:
 
 # --- Universal Router (ETH in) -------------------------------------------------------------------
 def encode_universal_router_eth_buy(legs: Sequence[SwapLeg | tuple], deadline: int,
-                                    weth: str) -> tuple[bytes, int]:
+                                    weth: str, fee: tuple[str, int] | None = None) -> tuple[bytes, int]:
     """``execute(commands, inputs, deadline)`` buying every leg with ETH; returns (calldata, value).
 
     Commands: WRAP_ETH(recipient = the router, amount = the sum of the legs), then
@@ -128,6 +132,10 @@ def encode_universal_router_eth_buy(legs: Sequence[SwapLeg | tuple], deadline: i
     swaps = [leg for leg in checked if not _is_wrap(leg, weth)]
     wraps = [leg for leg in checked if _is_wrap(leg, weth)]
     commands, inputs = [], []
+    if fee is not None and fee[1] > 0:  # the platform fee, in ETH, before anything is wrapped
+        commands.append(UR_TRANSFER)
+        inputs.append(encode(["address", "address", "uint256"], [UR_ETH, to_checksum_address(fee[0]), fee[1]]))
+        value += fee[1]
     if swaps:
         commands.append(UR_WRAP_ETH)
         inputs.append(encode(["address", "uint256"], [UR_ADDRESS_THIS, sum(leg.amount_in for leg in swaps)]))
@@ -152,14 +160,19 @@ def encode_universal_router_eth_single(leg: SwapLeg | tuple, deadline: int,
 
 # --- SwapRouter02 ---------------------------------------------------------------------------------
 def encode_swaprouter02_token_buy(legs: Sequence[SwapLeg | tuple], deadline: int,
-                                  token_in: str) -> bytes:
+                                  token_in: str, fee: tuple[str, int] | None = None) -> bytes:
     """``multicall(deadline, [exactInputSingle | exactInput per leg])`` paid in ``token_in``.
 
     The router pulls each leg's ``amount_in`` from the sender: approve exactly
     ``total_amount_in(legs)`` to the router first (``encode_erc20_approve``).
     """
     checked = _checked_legs(legs, deadline)
-    return _multicall(deadline, [swap_call(leg, token_in) for leg in checked])
+    calls = [swap_call(leg, token_in) for leg in checked]
+    if fee is not None and fee[1] > 0:  # the platform fee: pulled into the router, swept to its recipient
+        calls = [_SR02_PULL + encode(["address", "uint256"], [to_checksum_address(token_in), fee[1]]),
+                 _SR02_SWEEP + encode(["address", "uint256", "address"],
+                                      [to_checksum_address(token_in), fee[1], to_checksum_address(fee[0])])] + calls
+    return _multicall(deadline, calls)
 
 
 def encode_swaprouter02_multicall(deadline: int, calls: Sequence[bytes]) -> bytes:

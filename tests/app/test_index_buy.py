@@ -166,3 +166,32 @@ def test_preview_round_trips_do_not_grow_with_the_basket(session, devnet, buyer)
             plan_index_buy(proxied, basket, "1", "ETH", None, buyer.address)
             counts.append(proxy.requests)
     assert counts[0] == counts[1] <= 4
+
+
+@pytest.mark.parametrize("pay, amount", [("ETH", "1"), ("USDC", "500")])
+def test_a_platform_fee_is_taken_on_chain_in_the_same_transaction(session, chain, buyer, deployment, pay, amount):
+    from app.index.planner import set_platform_fee
+
+    recipient = Account.create().address
+    set_platform_fee(session.store, 30, recipient)
+    plan = plan_index_buy(session, "BTC/ETH 60/40", amount, pay, None, buyer.address)
+    decimals = 18 if pay == "ETH" else 6
+    fee = int(Decimal(amount) * 10**decimals) * 30 // 10_000
+    assert plan.preview.platform_fee["bps"] == 30 and Decimal(plan.preview.platform_fee["amount"]) * 10**decimals == fee
+    assert Decimal(plan.preview.platform_fee["usd"]) > 0
+    assert sum(leg.quote.amount_in for leg in plan.legs if leg.quote) == int(Decimal(amount) * 10**decimals) - fee
+    result = execute_index_plan(session, plan, buyer, AutoApprovePrompts())
+    assert result.realised["status"] == "confirmed"
+    usdc = next(t["address"] for t in deployment["tokens"] if t["symbol"] == "USDC")
+    got = chain.balance(recipient) if pay == "ETH" else balance(chain, usdc, recipient)
+    assert got == fee  # exactly the fee the preview showed, in the same transaction
+    assert len([e for e in result.entries if e.kind == "index_buy"]) == 1
+
+
+def test_a_platform_fee_without_recipient_or_too_high_is_refused(session):
+    from app.index.planner import set_platform_fee
+
+    with pytest.raises(InvalidInput, match="recipient"):
+        set_platform_fee(session.store, 10, None)
+    with pytest.raises(InvalidInput, match="0 to 500"):
+        set_platform_fee(session.store, 900, "0x000000000000000000000000000000000000dEaD")

@@ -122,3 +122,15 @@ def test_settings_page_sets_the_auto_lock_minutes(qtbot, store):
     assert page.auto_lock.value() == DEFAULT_AUTO_LOCK_MINUTES
     page.auto_lock.setValue(15)
     assert store.get_setting(AUTO_LOCK_SETTING) == 15
+
+
+def test_settings_page_sets_the_platform_fee(qtbot, store, shown_boxes):
+    page = SettingsPage(store, store.home, "demo")
+    qtbot.addWidget(page)
+    page.fee_bps.setValue(25)
+    page.save_platform_fee()  # no recipient: refused
+    assert shown_boxes and "recipient" in shown_boxes[0][2] and store.get_setting("platform_fee_bps") is None
+    page.fee_recipient.setText("0x000000000000000000000000000000000000dead")
+    page.save_platform_fee()
+    assert store.get_setting("platform_fee_bps") == 25
+    assert store.get_setting("platform_fee_recipient") == "0x000000000000000000000000000000000000dEaD"

@@ -19,6 +19,12 @@ from PySide6.QtWidgets import (
 
 from app.connection import rpc_setting_key
 from app.errors import InvalidInput
+from app.index.planner import (
+    MAX_PLATFORM_FEE_BPS,
+    PLATFORM_FEE_RECIPIENT_SETTING,
+    PLATFORM_FEE_SETTING,
+    set_platform_fee,
+)
 from app.networks import load_networks
 from app.settings import validate_rpc_url
 from app.store import Store
@@ -65,6 +71,17 @@ class SettingsPage(QWidget):
         self.auto_lock.setSuffix(" min")
         self.auto_lock.setToolTip("Unlocked keys are forgotten after this many idle minutes.")
         form.addRow("Lock keys after:", self.auto_lock)
+        self.fee_bps = QSpinBox(self)
+        self.fee_bps.setRange(0, MAX_PLATFORM_FEE_BPS)
+        self.fee_bps.setSuffix(" bps")
+        self.fee_recipient = QLineEdit(self)
+        self.fee_recipient.setPlaceholderText("0x… (who receives the platform fee)")
+        self.fee_save = QPushButton("Save fee", self)
+        fee_row = QHBoxLayout()
+        fee_row.addWidget(self.fee_bps)
+        fee_row.addWidget(self.fee_recipient, 1)
+        fee_row.addWidget(self.fee_save)
+        form.addRow("Platform fee:", fee_row)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 24)
@@ -78,11 +95,24 @@ class SettingsPage(QWidget):
         if store is not None:
             self.auto_lock.setValue(int(store.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES)))
         self.auto_lock.valueChanged.connect(self._save_auto_lock)
+        if store is not None:
+            self.fee_bps.setValue(int(store.get_setting(PLATFORM_FEE_SETTING, 0)))
+            self.fee_recipient.setText(store.get_setting(PLATFORM_FEE_RECIPIENT_SETTING) or "")
+        self.fee_save.clicked.connect(self.save_platform_fee)
         self.network_box.currentIndexChanged.connect(self._load)
         self.save_button.clicked.connect(self.save)
         self.rpc_edit.returnPressed.connect(self.save)
         self.setEnabled(store is not None)
         self._load()
+
+    def save_platform_fee(self) -> None:
+        try:
+            set_platform_fee(self.store, self.fee_bps.value(), self.fee_recipient.text().strip() or None)
+        except InvalidInput as exc:
+            show_error(self, exc)
+            return
+        self.feedback.setText(f"Platform fee: {self.fee_bps.value()} bps, taken in the same transaction."
+                              if self.fee_bps.value() else "No platform fee.")
 
     def _save_auto_lock(self, minutes: int) -> None:
         if self.store is not None:
