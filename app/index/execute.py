@@ -18,6 +18,7 @@ from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
 from app.tx.describe import describe_transaction
 from app.tx.journal import JournalEntry
+from app.units import format_units
 from wallet.prompts import Prompts
 from wallet.signer import Signer
 
@@ -120,8 +121,8 @@ def record_realised(session: ChainSession, plan: IndexPlan, preview_id: int,
             expected = simulated.get(leg.symbol, leg.quote.amount_out)
             slippage_bps = (Decimal(expected - got) / Decimal(expected) * 10_000) if expected else Decimal(0)
             legs.append({"symbol": leg.symbol, "address": leg.address,
-                         "expected_out": _units(expected, leg.decimals), "received": _units(got, leg.decimals),
-                         "min_out": _units(_min_out(plan, leg), leg.decimals),
+                         "expected_out": format_units(expected, leg.decimals), "received": format_units(got, leg.decimals),
+                         "min_out": format_units(_min_out(plan, leg), leg.decimals),
                          "realized_slippage_bps": str(slippage_bps.quantize(Decimal("0.01")))})
             if confirmed and got:
                 share = Decimal(leg.quote.amount_in) / Decimal(total_in)
@@ -168,8 +169,3 @@ def _min_out(plan: IndexPlan, leg) -> int:
     from app.index.preview import min_out  # noqa: PLC0415
 
     return min_out(leg.quote.amount_out, plan.preview.slippage_bps)
-
-
-def _units(amount: int, decimals: int) -> str:
-    value = Decimal(amount).scaleb(-decimals)
-    return format(value.normalize(), "f") if amount else "0"

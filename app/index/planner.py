@@ -26,7 +26,7 @@ from app.index.quotes import PoolScan, RouteQuote, candidate_routes, quote_route
 from app.index.routing import DEFAULT_MAX_IMPACT_PCT, choose_route, parse_slippage, split_amount
 from app.session import ChainSession, Token
 from app.tx.fees import fees_from_history
-from app.units import parse_units
+from app.units import format_units, parse_units
 from wallet.signer import MAX_TX_GAS
 
 DEADLINE_SECONDS = 20 * 60
@@ -96,8 +96,8 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     targets = [t.address for t in basket.tokens] + [usdc.address]
     scan = scan_pools(client, network.factory, pay.address, weth, targets, sender, spender, pay.native)
     if amount > scan.balance:
-        raise InvalidInput(f"{_fmt(amount, pay.decimals)} {pay.symbol} is above the balance of "
-                           f"{_fmt(scan.balance, pay.decimals)} {pay.symbol}")
+        raise InvalidInput(f"{format_units(amount, pay.decimals)} {pay.symbol} is above the balance of "
+                           f"{format_units(scan.balance, pay.decimals)} {pay.symbol}")
 
     # --- round trip 2 (and 3 if legs are skipped): quotes ----------------------------------
     def quote_all(current: dict[str, Decimal]) -> tuple[dict[str, Any], list]:
@@ -144,7 +144,7 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     deadline = timestamp + DEADLINE_SECONDS
 
     # --- prices at the pools' mid -------------------------------------------------------------
-    eth_usd = _mid_usd_of_eth(scan, weth, usdc)
+    eth_usd = eth_usd_from_scan(scan, weth, usdc)
     pay_usd = eth_usd if pay.native or pay.address == weth else Decimal(1)
     legs: list[LegInput] = []
     swap_legs: list[routers.SwapLeg] = []
@@ -219,8 +219,8 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     gas_price = fees.base_fee_per_gas + fees.max_priority_fee_per_gas
     gas_limit_total = sum(estimates) + approval_gas
     if pay.native and amount + gas_limit_total * fees.max_fee_per_gas > scan.balance:
-        raise InvalidInput(f"{_fmt(amount, 18)} ETH plus up to {_fmt(gas_limit_total * fees.max_fee_per_gas, 18)} "
-                           f"in network fee is above the balance of {_fmt(scan.balance, 18)} ETH")
+        raise InvalidInput(f"{format_units(amount, 18)} ETH plus up to {format_units(gas_limit_total * fees.max_fee_per_gas, 18)} "
+                           f"in network fee is above the balance of {format_units(scan.balance, 18)} ETH")
     if transactions_needed > 1:  # split: the gas used is the chunks' estimates (no simulation of chunks)
         one_used = sum(estimates)
     preview = build_index_preview(PreviewInput(
@@ -266,7 +266,7 @@ def _wrap_quote(weth: str, amount: int) -> RouteQuote:
     return RouteQuote(Route((weth, weth), (), Fraction(1)), amount, amount, 0)
 
 
-def _mid_usd_of_eth(scan: PoolScan, weth: str, usdc: Token) -> Decimal:
+def eth_usd_from_scan(scan: PoolScan, weth: str, usdc: Token) -> Decimal:
     mids = [mid for (a, b, _fee), mid in scan.mids.items() if a == weth and b == usdc.address]
     if not mids:
         raise ChainError("no WETH/USDC pool on this network: ETH has no on-chain USD price")
@@ -390,12 +390,6 @@ def _decode_simulation(pay: PayAsset, result: str, legs: list[routers.SwapLeg]) 
     before = [int.from_bytes(a[1][:32], "big") for a in answers[:n]]
     after = [int.from_bytes(a[1][:32], "big") for a in answers[n + 1:]]
     return [b - a for a, b in zip(before, after, strict=True)]
-
-
-def _fmt(amount: int, decimals: int) -> str:
-    from app.units import format_units  # noqa: PLC0415
-
-    return format_units(amount, decimals)
 
 
 def set_platform_fee(store, bps: int, recipient: str | None) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from app.index.quotes import RouteQuote
+from app.units import format_units
 
 BPS = Decimal(10_000)
 
@@ -98,10 +99,10 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         expected_value += value_usd
         lp_fees_usd += lp_fee_usd
         row.update({
-            "amount_in": _units(q.amount_in, p.pay_decimals),
-            "expected_out": _units(expected, leg.decimals),
-            "quoted_out": _units(q.amount_out, leg.decimals),
-            "min_out": _units(min_out(q.amount_out, p.slippage_bps), leg.decimals),
+            "amount_in": format_units(q.amount_in, p.pay_decimals),
+            "expected_out": format_units(expected, leg.decimals),
+            "quoted_out": format_units(q.amount_out, leg.decimals),
+            "min_out": format_units(min_out(q.amount_out, p.slippage_bps), leg.decimals),
             "fee_tier": (None if not q.route.fees else q.route.fees[0] if len(q.route.fees) == 1
                          else list(q.route.fees)),
             "route": ("wrap (no pool)" if not q.route.fees else
@@ -109,7 +110,7 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
             "price_impact_bps": str((_dec(q.price_impact) * BPS).quantize(Decimal("0.01"))),
             "lp_fee_usd": _usd(lp_fee_usd),
             "expected_value_usd": _usd(value_usd),
-            "simulated_out": _units(simulated[leg.symbol], leg.decimals) if leg.symbol in simulated else None,
+            "simulated_out": format_units(simulated[leg.symbol], leg.decimals) if leg.symbol in simulated else None,
         })
         legs.append(row)
 
@@ -136,14 +137,14 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
             sim_ok = False
             notes.append("The simulation delivers less than the minimum for: " + ", ".join(below))
     return IndexPreview(
-        basket=p.basket, pay=p.pay_symbol, amount_in=_units(p.amount_in, p.pay_decimals), block=p.block,
+        basket=p.basket, pay=p.pay_symbol, amount_in=format_units(p.amount_in, p.pay_decimals), block=p.block,
         slippage_bps=p.slippage_bps, legs=legs,
         network_fee={"gas": p.one_tx_gas, "gas_limit": p.gas_limit or p.one_tx_gas,
                      "approval_gas": p.approval_gas, "eth": _eth(fee_eth),
                      "max_eth": _eth(max_fee_eth), "usd": _usd(fee_usd),
                      "gas_price_gwei": str((Decimal(p.gas_price_wei) / Decimal(10**9)).quantize(Decimal("0.0001")))},
         platform_fee={"bps": p.platform_fee_bps, "usd": _usd(platform_usd),
-                      "amount": _units(p.platform_fee, p.pay_decimals)},
+                      "amount": format_units(p.platform_fee, p.pay_decimals)},
         pnl_preview={"cost_usd": _usd(cost_usd), "expected_value_usd": _usd(expected_value),
                      "immediate_usd": _usd(immediate), "lp_fees_usd": _usd(lp_fees_usd),
                      "break_even_move_pct": str((-immediate / expected_value * 100).quantize(Decimal("0.001")))
@@ -152,18 +153,13 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
                      "saved_pct": str((Decimal(saved_gas) / Decimal(p.separate_txs_gas) * 100).quantize(Decimal("0.1")))
                      if p.separate_txs_gas else None,
                      "saved_usd": _usd(Decimal(saved_gas * p.gas_price_wei) / Decimal(10**18) * p.eth_price_usd)},
-        simulation={"ok": sim_ok, "amounts_out": [_units(v, leg.decimals) for leg, v in
+        simulation={"ok": sim_ok, "amounts_out": [format_units(v, leg.decimals) for leg, v in
                                                     zip(bought, p.simulated_out or [], strict=False)]},
         transactions=p.transactions, notes=notes)
 
 
 def _dec(value: Fraction) -> Decimal:
     return Decimal(value.numerator) / Decimal(value.denominator)
-
-
-def _units(amount: int, decimals: int) -> str:
-    value = Decimal(amount).scaleb(-decimals)
-    return format(value.normalize(), "f") if amount else "0"
 
 
 def _usd(value: Decimal) -> str:

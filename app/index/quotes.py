@@ -25,10 +25,9 @@ from app.chain.multicall import (
     encode_aggregate3,
 )
 from app.errors import ChainError
-from app.index.routers import pool_address, v3_path
+from app.index.routers import V3_POOL_INIT_CODE_HASH, pool_address, v3_path
 
 FEE_TIERS = (100, 500, 3000, 10000)
-POOL_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
 QUOTES_PER_MULTICALL = 60  # ~150k gas a quote: well under the 50M gas RPC nodes allow a call
 
 _SLOT0 = function_signature_to_4byte_selector("slot0()")
@@ -97,7 +96,7 @@ def scan_pools(client: ChainClient, factory: str, pay_token: str, weth: str, tar
     if pay_token != weth:
         pairs.add((pay_token, weth))
     keys = [(a, b, fee) for a, b in sorted(pairs) for fee in FEE_TIERS]
-    calls = [Call(pool_address(factory, a, b, fee, POOL_INIT_CODE_HASH), _SLOT0) for a, b, fee in keys]
+    calls = [Call(pool_address(factory, a, b, fee, V3_POOL_INIT_CODE_HASH), _SLOT0) for a, b, fee in keys]
     if pay_is_native:
         calls.append(Call(MULTICALL3_ADDRESS, _ETH_BALANCE + encode(["address"], [payer])))
     else:

@@ -23,12 +23,14 @@ from app.index.planner import (
     STALE_AFTER_BLOCKS,
     _rpc_tx,
     allowance_slot,
+    eth_usd_from_scan,
 )
 from app.index.preview import min_out
 from app.index.quotes import RouteQuote, candidate_routes, quote_routes, scan_pools
 from app.index.routing import DEFAULT_MAX_IMPACT_PCT, choose_route, parse_slippage
 from app.session import ChainSession, Token
 from app.tx.fees import fees_from_history
+from app.units import format_units
 from wallet.signer import MAX_TX_GAS
 
 MIN_TRADE_USD = Decimal(1)          # a trade smaller than this is left alone
@@ -117,7 +119,7 @@ def plan_rebalance(session: ChainSession, basket_name: str, owner: str, slippage
     total = sum(value_weth.values())
     if total == 0:
         raise InvalidInput(f"this account holds none of {basket.name}'s tokens: buy it first")
-    eth_usd = _eth_usd(session, scan)
+    eth_usd = eth_usd_from_scan(scan, session.network.wrapped_native, session.token("USDC"))
     drift, sells, buys = [], [], []
     for token in basket.tokens:
         current = value_weth[token.symbol] / total
@@ -231,7 +233,7 @@ def _plan_trades(session: ChainSession, kind: str, basket_name: str, owner: str,
     if swap_gas > MAX_TX_GAS:
         raise InvalidInput(f"this {kind} needs {swap_gas:,} gas, above the {MAX_TX_GAS:,} one transaction may use")
 
-    eth_usd = _eth_usd(session, scan)
+    eth_usd = eth_usd_from_scan(scan, session.network.wrapped_native, session.token("USDC"))
     gas_price = fees.base_fee_per_gas + fees.max_priority_fee_per_gas
     fee_eth = Decimal((swap_gas + approval_gas) * gas_price) / Decimal(10**18)
     rows, value_in_usd, value_out_usd = [], Decimal(0), Decimal(0)
@@ -241,10 +243,10 @@ def _plan_trades(session: ChainSession, kind: str, basket_name: str, owner: str,
         value_in_usd += leg.quote.amount_in * price_in
         value_out_usd += leg.quote.amount_out * price_out
         rows.append({"sell": leg.token_in.symbol, "buy": leg.token_out.symbol,
-                     "amount_in": _units(leg.quote.amount_in, leg.token_in.decimals),
-                     "expected_out": _units(leg.quote.amount_out, leg.token_out.decimals),
-                     "min_out": _units(min_out(leg.quote.amount_out, slippage_bps), leg.token_out.decimals),
-                     "simulated_out": _units(sim, leg.token_out.decimals),
+                     "amount_in": format_units(leg.quote.amount_in, leg.token_in.decimals),
+                     "expected_out": format_units(leg.quote.amount_out, leg.token_out.decimals),
+                     "min_out": format_units(min_out(leg.quote.amount_out, slippage_bps), leg.token_out.decimals),
+                     "simulated_out": format_units(sim, leg.token_out.decimals),
                      "route": ("direct " if len(leg.quote.route.fees) == 1 else "via WETH ") + leg.quote.route.describe(),
                      "price_impact_bps": str((Decimal(leg.quote.price_impact.numerator) / Decimal(leg.quote.price_impact.denominator) * 10_000).quantize(Decimal("0.01")))})
     fee_usd = fee_eth * eth_usd
@@ -282,15 +284,6 @@ def _weth(session: ChainSession) -> Token:
         else Token(session.network.wrapped_native_symbol, session.network.wrapped_native, 18)
 
 
-def _eth_usd(session: ChainSession, scan) -> Decimal:
-    usdc, weth = session.token("USDC"), session.network.wrapped_native
-    mids = [mid for (a, b, _f), mid in scan.mids.items() if a == weth and b == usdc.address]
-    if not mids:
-        raise ChainError("no WETH/USDC pool: no on-chain USD price for ETH")
-    value = max(mids) * Fraction(10**18, 10**usdc.decimals)
-    return Decimal(value.numerator) / Decimal(value.denominator)
-
-
 def _usd_per_unit(session: ChainSession, scan, token: Token, weth: Token, eth_usd: Decimal) -> Decimal:
     """USD per base unit of ``token`` at the pools' mid price (via WETH)."""
     if token.address == weth.address:
@@ -307,10 +300,3 @@ def _usd_per_unit(session: ChainSession, scan, token: Token, weth: Token, eth_us
 
 def _pct(value: Fraction) -> str:
     return str((Decimal(value.numerator) / Decimal(value.denominator) * 100).quantize(Decimal("0.01")))
-
-
-def _units(amount: int, decimals: int) -> str:
-    value = Decimal(amount).scaleb(-decimals)
-    return format(value.normalize(), "f") if amount else "0"
-
-

@@ -15,6 +15,7 @@ from app.session import ChainSession
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
 from app.tx.describe import describe_transaction
+from app.units import format_units
 from wallet.prompts import Prompts
 from wallet.signer import Signer
 
@@ -50,9 +51,9 @@ def execute_trade_plan(session: ChainSession, plan: TradePlan, signer: Signer, p
         got = received.get(address, 0)
         expected = sum(leg.quote.amount_out for leg in token_legs)
         token = token_legs[0].token_out
-        legs.append({"symbol": token.symbol, "received": _units(got, token.decimals),
-                     "expected_out": _units(expected, token.decimals),
-                     "min_out": _units(sum(min_out(leg.quote.amount_out, plan.preview["slippage_bps"])
+        legs.append({"symbol": token.symbol, "received": format_units(got, token.decimals),
+                     "expected_out": format_units(expected, token.decimals),
+                     "min_out": format_units(sum(min_out(leg.quote.amount_out, plan.preview["slippage_bps"])
                                            for leg in token_legs), token.decimals),
                      "realized_slippage_bps": str((Decimal(expected - got) / Decimal(expected) * 10_000)
                                                   .quantize(Decimal("0.01"))) if expected else "0"})
@@ -66,8 +67,3 @@ def execute_trade_plan(session: ChainSession, plan: TradePlan, signer: Signer, p
         if swap:
             store.db.execute("UPDATE transactions SET preview_id = ? WHERE id = ?", [preview_id, swap.id])
     return realised
-
-
-def _units(amount: int, decimals: int) -> str:
-    value = Decimal(amount).scaleb(-decimals)
-    return format(value.normalize(), "f") if amount else "0"
