@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from app.chain.client import ChainClient
 from app.cli.context import CliContext
 from app.cli.output import emit, progress_printer
+from app.devnet.clock import advance_time
 from app.devnet.manager import DEFAULT_BLOCK_TIME, Devnet
+from app.errors import InvalidInput
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -20,6 +23,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions.add_parser("stop", help="stop it; its state is kept")
     actions.add_parser("status", help="whether it runs, and its contracts, tokens and vaults")
     actions.add_parser("reset", help="stop it and forget its chain; the next start deploys anew")
+    advance = actions.add_parser("advance", help="move chain time forward (to watch vault yield accrue)")
+    advance.add_argument("--days", type=float, required=True)
     devnet.set_defaults(handler=run)
 
 
@@ -40,6 +45,14 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         text = (f"Demo network running at {status.rpc_url}, chain id {status.chain_id}, block {status.block}."
                 if status.running else "Demo network is not running.")
         emit(status.as_json(), ctx.as_json, text)
+    elif args.devnet_command == "advance":
+        node = devnet.running_node()
+        if node is None:
+            raise InvalidInput("the demo network is not running: `basketry devnet start` first")
+        if not 0 < args.days <= 3650:
+            raise InvalidInput("advance by more than 0 and at most 3650 days")
+        timestamp = advance_time(ChainClient(node.rpc_url), int(args.days * 86400))
+        emit({"timestamp": timestamp}, ctx.as_json, f"Chain time moved {args.days:g} days forward.")
     elif args.devnet_command == "reset":
         devnet.reset()
         emit({"reset": True}, ctx.as_json, "Demo network reset: the next start deploys a fresh chain.")

@@ -6,14 +6,14 @@ import argparse
 import sys
 
 from app import __version__
-from app.cli import devnet_cmd, index_cmd, network_cmd, tx_cmd, wallet_cmd
+from app.cli import devnet_cmd, index_cmd, network_cmd, tx_cmd, vault_cmd, wallet_cmd
 from app.cli.context import CliContext
 from app.cli.output import emit_error
 from app.errors import BasketryError, UserCancelled
 from app.logs import setup_logging
 from app.paths import data_home
 
-COMMAND_MODULES = (devnet_cmd, network_cmd, wallet_cmd, tx_cmd, index_cmd)
+COMMAND_MODULES = (devnet_cmd, network_cmd, wallet_cmd, tx_cmd, index_cmd, vault_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,101 @@
+"""`basketry vault list|quote|deposit|withdraw|position`."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.accounts import AccountRegistry
+from app.cli.context import CliContext
+from app.cli.output import emit
+from app.cli.prompts import CliPrompts
+from app.cli.secrets_input import StdinLines, read_password
+from app.errors import InvalidInput
+from app.session import ChainSession
+from app.store import Store
+from app.vaults.actions import execute_vault_plan, plan_deposit, plan_withdraw, position
+from app.vaults.apy import trailing_apy
+from app.vaults.catalog import catalog, resolve
+from app.vaults.reader import read_vault, samples
+from app.wallets import WalletService
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    vault = commands.add_parser("vault", help="ERC-4626 vaults: list, quote, deposit, withdraw")
+    actions = vault.add_subparsers(dest="vault_command", required=True, metavar="ACTION")
+    actions.add_parser("list", help="vaults on this network, with APY and your position")
+    quote = actions.add_parser("quote", help="preview a deposit")
+    quote.add_argument("vault", help="name, share symbol or address (any ERC-4626 vault)")
+    quote.add_argument("--amount", required=True)
+    quote.add_argument("--slippage", help="percent (default 0.5): the least shares accepted")
+    deposit = actions.add_parser("deposit", help="approve exactly, then deposit")
+    deposit.add_argument("vault")
+    deposit.add_argument("--amount", required=True)
+    deposit.add_argument("--slippage")
+    withdraw = actions.add_parser("withdraw", help="withdraw part or all")
+    withdraw.add_argument("vault")
+    amount = withdraw.add_mutually_exclusive_group(required=True)
+    amount.add_argument("--amount")
+    amount.add_argument("--all", action="store_true", help="redeem every share")
+    for action in (deposit, withdraw):
+        action.add_argument("--yes", action="store_true")
+        action.add_argument("--password-stdin", action="store_true")
+    vault.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    with Store.open(ctx.home) as store:
+        session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
+        account = AccountRegistry(store).active()
+        if args.vault_command == "list":
+            rows = []
+            for entry in catalog(session):
+                try:
+                    info = read_vault(session, entry.address, account.address)
+                except InvalidInput as exc:
+                    rows.append({"name": entry.name, "address": entry.address, "asset": entry.asset,
+                                 "apy": None, "error": str(exc)})
+                    continue
+                apy = trailing_apy(samples(session, info.address), info.timestamp)
+                rows.append({"name": info.name, "address": info.address, "asset": info.asset_symbol,
+                             "apy": apy.as_json(), "tvl": str(info.total_assets / 10**info.asset_decimals),
+                             "fees": info.fees or "not disclosed on-chain", "source": entry.source,
+                             "position": position(session, info)})
+            emit({"vaults": rows}, ctx.as_json, "\n".join(
+                f"{r['name']:<20} {r['asset']:<6} APY {(r['apy'] or {}).get('value_pct') or 'n/a':>6}%  "
+                f"{r['address']}" for r in rows) or "No vaults on this network.")
+            return 0
+        address = resolve(session, args.vault)
+        if args.vault_command == "quote":
+            plan = plan_deposit(session, address, args.amount, args.slippage, account.address)
+            emit(plan.preview, ctx.as_json, _text(plan.preview))
+            return 0
+        if args.vault_command == "deposit":
+            plan = plan_deposit(session, address, args.amount, args.slippage, account.address)
+        else:
+            plan = plan_withdraw(session, address, None if args.all else args.amount, account.address)
+        if not account.can_sign:
+            raise InvalidInput(f"{account.label} is watch-only: it cannot sign here")
+        prompts = CliPrompts(args.yes)
+        password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
+        signer = WalletService(store).signer(account, prompts, password)
+        realised = execute_vault_plan(session, plan, signer, prompts)
+        after = position(session, read_vault(session, address, account.address))
+    emit({**realised, "preview": plan.preview, "position": after}, ctx.as_json,
+         f"{realised['status']}: {realised['tx_hash']}\n" + "\n".join(f"{k}: {v}" for k, v in realised.items()
+                                                                       if k not in ("status", "tx_hash")))
+    return 0 if realised["status"] == "confirmed" else 3
+
+
+def _text(p: dict) -> str:
+    pnl, apy = p["pnl_preview"], p["apy"]
+    return "\n".join([
+        f"{p['action']} {p['amount']} {p['asset']} into {p['name']} ({p['vault']})",
+        f"shares: expected {p['expected_shares']}, minimum {p['min_shares']}; share price {p['share_price']} {p['asset']}",
+        f"limits: max deposit {p['limits']['max_deposit']}, max withdraw {p['limits']['max_withdraw']}; TVL {p['tvl']}",
+        f"fees: {p['fees']}",
+        "APY: " + (f"{apy['value_pct']}% over {apy['window_days']} days ({apy['samples']} samples)"
+                   if apy["value_pct"] else apy["note"]),
+        f"network fee: {p['network_fee']['gas']:,} gas (approve + deposit) = {p['network_fee']['eth']} ETH (${p['network_fee']['usd']})",
+        "projected yield: " + (f"${pnl['yield_30d_usd']} in 30 days, ${pnl['yield_365d_usd']} in a year; "
+                               f"the network fee is earned back in {pnl['days_to_earn_back_fee']} days"
+                               if pnl.get("yield_30d_usd") else "n/a (" + str(pnl.get("note")) + ")")])

@@ -1,0 +1,44 @@
+"""`basketry vault ...` as a user runs it: deposit 1,000 USDC, watch yield, withdraw everything."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from app.devnet.clock import advance_time
+
+PASSWORD = "correct horse battery"
+
+
+def out(result) -> dict:
+    return json.loads(result.stdout)
+
+
+def test_vault_round_trip_from_the_cli(cli):
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    vaults = out(cli("vault", "list"))["vaults"]
+    assert all(set(v) >= {"name", "address", "asset", "apy"} for v in vaults) and len(vaults) >= 3
+    quote = out(cli("vault", "quote", "dvUSDC", "--amount", "1000"))
+    assert set(quote) >= {"vault", "asset", "amount", "expected_shares", "min_shares", "share_price",
+                          "network_fee", "apy", "fees", "pnl_preview"}
+    assert quote["asset"] == "USDC" and quote["amount"] == "1000"
+    deposited = out(cli("vault", "deposit", "dvUSDC", "--amount", "1000", "--yes", "--password-stdin",
+                        stdin=PASSWORD + "\n"))
+    assert deposited["status"] == "confirmed" and deposited["shares_received"] == quote["expected_shares"]
+    advance_time(cli.chain, 10 * 86400)
+    listed = {v["asset"]: v for v in out(cli("vault", "list"))["vaults"]}["USDC"]
+    assert Decimal(listed["position"]["accrued_yield"]) > 0 and listed["apy"]["value_pct"] is not None
+    withdrawn = out(cli("vault", "withdraw", "dvUSDC", "--all", "--yes", "--password-stdin", stdin=PASSWORD + "\n"))
+    assert withdrawn["status"] == "confirmed" and Decimal(withdrawn["realized_yield"]) > 0
+    kinds = [t["kind"] for t in out(cli("activity"))["transactions"]]
+    assert kinds == ["vault_withdraw", "vault_deposit", "approve"]
+
+
+def test_vault_errors(cli):
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    not_vault = cli("vault", "quote", "0x000000000000000000000000000000000000dEaD", "--amount", "1", check=False)
+    assert not_vault.returncode != 0 and "not an ERC-4626 vault" in out(not_vault)["error"]
+    too_much = cli("vault", "deposit", "dvUSDC", "--amount", "1000000", "--yes", "--password-stdin",
+                   stdin=PASSWORD + "\n", check=False)
+    assert too_much.returncode != 0 and "above the balance" in out(too_much)["error"]
+    assert out(cli("activity"))["transactions"] == []
