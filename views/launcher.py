@@ -25,6 +25,7 @@ from views.pages.accounts_page import AccountsPage
 from views.pages.activity_page import ActivityPage
 from views.pages.index_page import IndexPage
 from views.pages.settings_page import SettingsPage
+from views.pages.vaults_page import VaultsPage
 from views.status_bar import ChainStatusPoller
 from views.wallet_context import WalletContext
 from views.workers import Worker
@@ -98,6 +99,7 @@ class Launcher(QObject):
         self.context = WalletContext(self.store, self.home, self.network.key, rpc=rpc_url, parent=self)
         pages = {SettingsPage.TITLE: settings,
                  IndexPage.TITLE: IndexPage(self.context),
+                 VaultsPage.TITLE: VaultsPage(self.context),
                  AccountsPage.TITLE: AccountsPage(self.context),
                  ActivityPage.TITLE: ActivityPage(self.context)}
         self.window = MainWindow(poller, pages=pages)

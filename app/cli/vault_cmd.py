@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                 rows.append({"name": info.name, "address": info.address, "asset": info.asset_symbol,
                              "apy": apy.as_json(), "tvl": str(info.total_assets / 10**info.asset_decimals),
                              "fees": info.fees or "not disclosed on-chain", "source": entry.source,
-                             "position": position(session, info)})
+                             "position": position(session, info, account.address)})
             emit({"vaults": rows}, ctx.as_json, "\n".join(
                 f"{r['name']:<20} {r['asset']:<6} APY {(r['apy'] or {}).get('value_pct') or 'n/a':>6}%  "
                 f"{r['address']}" for r in rows) or "No vaults on this network.")
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         realised = execute_vault_plan(session, plan, signer, prompts)
-        after = position(session, read_vault(session, address, account.address))
+        after = position(session, read_vault(session, address, account.address), account.address)
     emit({**realised, "preview": plan.preview, "position": after}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']}\n" + "\n".join(f"{k}: {v}" for k, v in realised.items()
                                                                        if k not in ("status", "tx_hash")))

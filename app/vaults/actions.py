@@ -134,7 +134,7 @@ def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, ow
     gas = session.client.estimate_gas(tx)
     fees = suggest_fees(session.client)
     preview = _preview(session, info, "withdraw", amount, shares, shares, 0, gas, fees, None, 0)
-    preview["position"] = position(session, info)
+    preview["position"] = position(session, info, owner)
     return VaultPlan("vault_withdraw", info, owner, amount, shares, shares, [_finish(tx, gas, fees, session.chain_id)],
                      ["vault_withdraw"], preview, all_shares=amount_text is None)
 
@@ -225,12 +225,12 @@ def _consume_lots(session: ChainSession, owner: str, vault: str, shares: int) ->
     return cost
 
 
-def position(session: ChainSession, info: VaultInfo) -> dict[str, Any]:
+def position(session: ChainSession, info: VaultInfo, owner: str) -> dict[str, Any]:
     """The owner's shares, their value now, cost basis and accrued yield (in the asset)."""
     rows = session.store.db.execute(
         "SELECT quantity, remaining, cost_asset FROM lots WHERE chain_id = ? AND genesis_hash = ? AND"
-        " token_address = ? AND CAST(remaining AS INTEGER) > 0",
-        [session.chain_id, session.connection.genesis_hash, info.address]).fetchall()
+        " account_address = ? AND token_address = ? AND CAST(remaining AS INTEGER) > 0",
+        [session.chain_id, session.connection.genesis_hash, to_checksum_address(owner), info.address]).fetchall()
     cost = sum(int(c or 0) * int(r) // int(q) for q, r, c in rows)
     value = info.shares * info.share_price // 10**info.decimals
     return {"shares": format_units(info.shares, info.decimals), "value": format_units(value, info.asset_decimals),

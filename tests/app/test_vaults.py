@@ -50,8 +50,10 @@ def test_deposit_yield_and_withdraw_everything(session, chain, buyer, deployment
 
     advance_time(chain, 30 * 86400)
     info = read_vault(session, vault, buyer.address)
-    held = position(session, info)
+    held = position(session, info, buyer.address)
     assert Decimal(held["accrued_yield"]) > Decimal("3.9") and held["cost_basis"] == "1000"
+    someone_else = position(session, read_vault(session, vault, deployment["demo_account"]), deployment["demo_account"])
+    assert someone_else["accrued_yield"] is None and someone_else["cost_basis"] == "0"  # lots are per account
     apy = trailing_apy(samples(session, vault), info.timestamp)
     assert apy.apy is not None and Decimal("0.045") < apy.apy < Decimal("0.052")  # 4.8% stated, compounded
     assert apy.window_seconds >= 30 * 86400
