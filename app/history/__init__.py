@@ -1,0 +1,5 @@
+"""History: the user's token movements found on chain, wherever they were made."""
+
+from app.history.scan import ScanResult, scan_transfers
+
+__all__ = ["ScanResult", "scan_transfers"]

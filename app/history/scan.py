@@ -1,0 +1,198 @@
+"""ERC-20 transfers of the user's addresses, made anywhere (also outside the app), found in the
+chain's Transfer logs and stored in the ``transfers`` table.
+
+Each block range costs ONE JSON-RPC batch of two ``eth_getLogs`` (topic1 = one of the
+addresses: sent; topic2 = one of them: received). A node that refuses a range for its size
+("too many results", "limit exceeded", ...) gets it again in halves. The last fully scanned
+block of each address is kept in the settings, so the next scan starts after it; a
+cancelled scan keeps what it completed. Native-coin movements have no logs: out of scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from eth_utils import keccak, to_checksum_address
+
+from app.errors import ChainError, InvalidInput
+from app.session import ChainSession
+
+TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+
+# Words nodes use when a range returns too much (geth, erigon, alchemy, infura, quicknode...).
+_LIMIT_HINTS = ("too many", "more than", "limit", "exceed", "too large", "range is too",
+                "response size", "max results", "query timeout", "timed out")
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    from_block: int       # the first block scanned (after the cursor)
+    to_block: int         # the last block asked for
+    scanned_to: int       # the last block fully scanned (from_block - 1 if none)
+    found: int            # distinct Transfer logs seen
+    inserted: int         # of them, rows new to the store
+    ranges: int           # block ranges completed (one batch each, halvings included)
+    cancelled: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.scanned_to >= self.to_block
+
+
+def cursor_key(session: ChainSession, tokens: Iterable[str] | None = None) -> str:
+    """The settings key of the scan cursors ({address: last scanned block}) on this chain;
+    a scan limited to some tokens keeps its own cursors (it did not see the others)."""
+    key = f"history_cursor.{session.chain_id}.{session.connection.genesis_hash}"
+    if tokens is not None:
+        digest = hashlib.sha256(",".join(sorted(t.lower() for t in tokens)).encode()).hexdigest()
+        key += f".{digest[:16]}"
+    return key
+
+
+def scan_transfers(session: ChainSession, addresses: Iterable[str], tokens: Iterable[str] | None = None,
+                   from_block: int | None = None, to_block: int | None = None, chunk: int = 2000,
+                   progress: Callable[[int, int], None] | None = None,
+                   cancel: threading.Event | None = None) -> ScanResult:
+    """Scan blocks ``from_block..to_block`` (default: after the addresses' cursors .. latest) for
+    Transfer logs from or to ``addresses`` (of ``tokens``, or of any contract) and store them.
+
+    ``progress(done_blocks, total_blocks)`` is called after each range; ``cancel`` is checked
+    between ranges (the cursor then covers the ranges completed). Raises InvalidInput for bad
+    arguments and ChainError if the node fails (even a one-block range refused)."""
+    wanted = _addresses(addresses)
+    token_list = None if tokens is None else sorted({_checksum(t, "token") for t in tokens})
+    if chunk < 1:
+        raise InvalidInput("the scan chunk must be at least 1 block")
+    client, store = session.client, session.store
+    key = cursor_key(session, token_list)
+    cursors: dict[str, int] = {to_checksum_address(a): int(b)
+                               for a, b in (store.get_setting(key) or {}).items()}
+    start = from_block if from_block is not None else min(cursors.get(a, -1) + 1 for a in wanted)
+    end = to_block if to_block is not None else client.block_number()
+    if start < 0 or end < -1:
+        raise InvalidInput("block numbers cannot be negative")
+    total = max(end - start + 1, 0)
+    seen: set[tuple[str, int]] = set()
+    inserted = ranges = 0
+    done_to = start - 1
+    cancelled = False
+    size = chunk
+    while done_to < end:
+        if cancel is not None and cancel.is_set():
+            cancelled = True
+            break
+        low = done_to + 1
+        high = min(low + size - 1, end)
+        # resuming: an address already scanned past this range is left out of it (an explicit
+        # from_block rescans every address)
+        active = wanted if from_block is not None else [a for a in wanted if cursors.get(a, -1) < high]
+        if not active:
+            done_to = high
+        else:
+            logs = _logs(client, active, token_list, low, high)
+            if isinstance(logs, ChainError):  # the range was too big for the node: halve it
+                if size == 1:
+                    raise ChainError(f"the node refuses eth_getLogs even for block {low} alone: {logs}") from logs
+                size = max(size // 2, 1)
+                continue
+            inserted += _store(session, logs, seen)
+            done_to = high
+            size = min(size * 2, chunk)  # grow back once a smaller range went through
+        ranges += 1
+        _save_cursors(store, key, cursors, wanted, start, done_to)
+        if progress is not None:
+            progress(done_to - start + 1, total)
+    return ScanResult(start, end, done_to, len(seen), inserted, ranges, cancelled)
+
+
+def _addresses(addresses: Iterable[str]) -> list[str]:
+    if isinstance(addresses, str):
+        addresses = [addresses]
+    wanted = sorted({_checksum(a, "address") for a in addresses})
+    if not wanted:
+        raise InvalidInput("no address to scan")
+    return wanted
+
+
+def _checksum(value: str, what: str) -> str:
+    try:
+        return to_checksum_address(value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"not an {what}: {value!r}") from exc
+
+
+def _topic(address: str) -> str:
+    return "0x" + "0" * 24 + address.lower()[2:]
+
+
+def _logs(client, addresses: list[str], tokens: list[str] | None, low: int,
+          high: int) -> list[dict] | ChainError:
+    """Both filters (sent, received) of one range in ONE batch; the node's error (returned, not
+    raised) if it found the range too big."""
+    slot = [_topic(a) for a in addresses]
+    base: dict = {"fromBlock": hex(low), "toBlock": hex(high)}
+    if tokens is not None:
+        base["address"] = tokens
+    requests = [("eth_getLogs", [{**base, "topics": [TRANSFER_TOPIC, slot]}]),
+                ("eth_getLogs", [{**base, "topics": [TRANSFER_TOPIC, None, slot]}])]
+    try:
+        answers = client.batch(requests)
+    except ChainError as exc:  # some nodes fail the whole batch when a response is too large
+        if _is_limit(exc):
+            return exc
+        raise
+    logs: list[dict] = []
+    for answer in answers:
+        if isinstance(answer, Exception):
+            if _is_limit(answer):
+                return answer
+            raise answer
+        logs.extend(answer or [])
+    return logs
+
+
+def _is_limit(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(hint in text for hint in _LIMIT_HINTS)
+
+
+def _store(session: ChainSession, logs: list[dict], seen: set[tuple[str, int]]) -> int:
+    """INSERT OR IGNORE each ERC-20 Transfer (3 topics, a 32-byte amount; ERC-721's has 4)."""
+    store, inserted = session.store, 0
+    with store.lock, store.db.conn:
+        for log in logs:
+            topics = log.get("topics") or []
+            data = log.get("data") or "0x"
+            if log.get("removed") or len(topics) != 3 or topics[0].lower() != TRANSFER_TOPIC \
+                    or len(data) != 66:
+                continue
+            tx_hash, index = log["transactionHash"].lower(), int(log["logIndex"], 16)
+            if (tx_hash, index) in seen:  # both sides are the user's: returned by both filters
+                continue
+            seen.add((tx_hash, index))
+            cursor = store.db.execute(
+                "INSERT OR IGNORE INTO transfers (chain_id, genesis_hash, tx_hash, log_index, token_address,"
+                " from_address, to_address, amount, block) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [session.chain_id, session.connection.genesis_hash, tx_hash, index,
+                 to_checksum_address(log["address"]), to_checksum_address("0x" + topics[1][-40:]),
+                 to_checksum_address("0x" + topics[2][-40:]), str(int(data, 16)),
+                 int(log["blockNumber"], 16)])
+            inserted += cursor.rowcount
+    return inserted
+
+
+def _save_cursors(store, key: str, cursors: dict[str, int], wanted: list[str], start: int,
+                  done_to: int) -> None:
+    """Advance each address's cursor to ``done_to`` if this scan joined on to what it had
+    (an explicit ``from_block`` past its cursor leaves a gap: that cursor is kept)."""
+    changed = False
+    for address in wanted:
+        previous = cursors.get(address)
+        if done_to > (previous if previous is not None else -1) and (previous is None or start <= previous + 1):
+            cursors[address] = done_to
+            changed = True
+    if changed:
+        store.set_setting(key, dict(sorted(cursors.items())))
