@@ -13,6 +13,7 @@ worker waits forever when the window closes.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal
@@ -23,7 +24,7 @@ from views.dialogs.device_notice import DeviceNotice
 from views.dialogs.passphrase_dialog import PassphraseDialog
 from views.dialogs.pin_dialog import PinDialog
 from views.dialogs.signing_dialog import SigningDialog
-from wallet.prompts import SigningSummary
+from wallet.prompts import Prompts, SigningSummary
 
 
 class _Request:
@@ -176,3 +177,45 @@ class QtPrompts(QObject):
 def _on_gui_thread() -> bool:
     app = QCoreApplication.instance()
     return app is not None and QThread.currentThread() == app.thread()
+
+
+class ForwardingPrompts:
+    """Prompts that pass everything to another Prompts; subclasses change ``confirm``."""
+
+    def __init__(self, prompts: Prompts):
+        self._prompts = prompts
+
+    def confirm(self, summary: SigningSummary) -> bool:
+        return self._prompts.confirm(summary)
+
+    def ask_pin(self, message: str) -> str:
+        return self._prompts.ask_pin(message)
+
+    def ask_passphrase(self, message: str) -> str:
+        return self._prompts.ask_passphrase(message)
+
+    def device_action(self, message: str) -> None:
+        self._prompts.device_action(message)
+
+    def device_done(self) -> None:
+        self._prompts.device_done()
+
+
+class ReportingPrompts(ForwardingPrompts):
+    """Reports ("confirm"|"approved", index, total, kind) around each signing dialog of a
+    multi-transaction action (approval, then the swap or deposit)."""
+
+    def __init__(self, prompts: Prompts, kinds: list[str], progress: Callable[[Any], None]):
+        super().__init__(prompts)
+        self._kinds, self._progress = list(kinds), progress
+        self._asked = 0
+
+    def confirm(self, summary: SigningSummary) -> bool:
+        index = self._asked
+        self._asked += 1
+        kind = self._kinds[index] if index < len(self._kinds) else self._kinds[-1]
+        self._progress(("confirm", index, len(self._kinds), kind))
+        approved = self._prompts.confirm(summary)
+        if approved:
+            self._progress(("approved", index, len(self._kinds), kind))
+        return approved

@@ -22,39 +22,27 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from app.accounts import AccountRecord
-from app.errors import InvalidInput, UserCancelled
+from app.errors import UserCancelled
 from app.tx import lifecycle
 from app.tx.journal import FINAL_STATES, JournalEntry
 from views.dialogs.signing_dialog import SigningDialog
-from views.dialogs.unlock_dialog import UnlockDialog
-from views.wallet_context import WalletContext
+from views.prompts import ForwardingPrompts
+from views.wallet_context import HARDWARE, WalletContext
 from views.workers import Worker
 from wallet.prompts import Prompts, SigningSummary
 
 RECEIPT_TIMEOUT_S = 180.0
-HARDWARE = ("ledger", "trezor")
 
 
-class ApprovedPrompts:
+class ApprovedPrompts(ForwardingPrompts):
     """The user's prompts, with one summary already approved in the SigningDialog."""
 
     def __init__(self, prompts: Prompts, approved: SigningSummary):
-        self._prompts, self._approved = prompts, approved
+        super().__init__(prompts)
+        self._approved = approved
 
     def confirm(self, summary: SigningSummary) -> bool:
         return summary == self._approved or self._prompts.confirm(summary)
-
-    def ask_pin(self, message: str) -> str:
-        return self._prompts.ask_pin(message)
-
-    def ask_passphrase(self, message: str) -> str:
-        return self._prompts.ask_passphrase(message)
-
-    def device_action(self, message: str) -> None:
-        self._prompts.device_action(message)
-
-    def device_done(self) -> None:
-        self._prompts.device_done()
 
 
 class SigningFlow(QObject):
@@ -92,31 +80,10 @@ class SigningFlow(QObject):
 
     # --- the signer -------------------------------------------------------------------------
     def _approved(self) -> None:
-        record, context = self.record, self.context
-        if record.kind in HARDWARE:
-            self.stage_changed.emit(f"Connecting to the {record.kind.capitalize()}…")
-            job = context.device_worker.submit(context.service.signer, record, context.prompts)
-            self._follow(job, self._sign)
-            return
-        signer = context.unlocked.get(record.label)
-        if signer is not None and not getattr(signer, "is_locked", False):
-            self._sign(signer)
-            return
-        if record.kind != "local":  # watch-only: refused before anything is asked
-            self._fail(InvalidInput(context.why_cannot_send(record) or f"{record.label} cannot sign"))
-            return
-        dialog = UnlockDialog(record.label, self._unlock, self.parent_widget)
-        dialog.accepted.connect(lambda: self._unlocked(dialog.unlocked))
-        dialog.rejected.connect(self._cancel)
-        dialog.open()
-        self.context.prompts.dialog_shown.emit(dialog)
-
-    def _unlock(self, password: str):
-        return self.context.service.signer(self.record, self.context.prompts, password=password)
-
-    def _unlocked(self, signer) -> None:
-        self.context.unlocked.put(self.record.label, signer)
-        self._sign(signer)
+        self.context.acquire_signer(
+            self.record, parent=self.parent_widget, purpose="to sign", follow=self._follow,
+            on_signer=self._sign, on_stage=self.stage_changed.emit,
+            on_failed=lambda exc: self._cancel() if isinstance(exc, UserCancelled) else self._fail(exc))
 
     # --- sign, journal, broadcast, receipt ----------------------------------------------------
     def _sign(self, signer) -> None:

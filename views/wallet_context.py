@@ -9,24 +9,30 @@ journal entries a crash left open). Offline, pages still show accounts and the j
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from app.accounts import AccountRecord, AccountRegistry
 from app.chain.status import ChainStatus
-from app.errors import ChainMismatch, InvalidInput
+from app.errors import ChainMismatch, InvalidInput, UserCancelled
 from app.networks import get_network
 from app.session import ChainSession
 from app.store import Store
 from app.tx.journal import ChainKey, Journal
 from app.wallets import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES, UnlockedSigners, WalletService
 from views.device_worker import DeviceWorker
+from views.dialogs.unlock_dialog import UnlockDialog
 from views.prompts import QtPrompts
 from views.workers import Worker
 
 LOCK_CHECK_MS = 30_000
 
+
+HARDWARE = ("ledger", "trezor")
 
 class WalletContext(QObject):
     session_changed = Signal(object)   # ChainSession, or None
@@ -165,3 +171,34 @@ class WalletContext(QObject):
             self._opening.wait(timeout_ms / 1000)
         self.blockSignals(True)  # late worker answers reach no page
 
+    def acquire_signer(self, record: AccountRecord, *, parent: QWidget | None, purpose: str,
+                       follow: Callable[[Worker, Callable[[Any], None]], None],
+                       on_signer: Callable[[Any], None], on_failed: Callable[[BaseException], None],
+                       on_stage: Callable[[str], None]) -> UnlockDialog | None:
+        """The signer of ``record``: a hardware wallet connected on the device thread, a local
+        key from the unlocked cache or after the unlock dialog (returned, if one is opened).
+        A rejected dialog reports UserCancelled; an account that cannot sign, why not."""
+        if record.kind in HARDWARE:
+            on_stage(f"Connecting to the {record.kind.capitalize()}…")
+            follow(self.device_worker.submit(self.service.signer, record, self.prompts), on_signer)
+            return None
+        signer = self.unlocked.get(record.label)
+        if signer is not None and not getattr(signer, "is_locked", False):
+            on_signer(signer)
+            return None
+        if record.kind != "local":  # watch-only: refused before anything is asked
+            on_failed(InvalidInput(self.why_cannot_send(record) or f"{record.label} cannot sign"))
+            return None
+        dialog = UnlockDialog(record.label, lambda password: self.service.signer(
+            record, self.prompts, password=password), parent, purpose=purpose)
+        on_stage(f"Unlock {record.label} to sign.")
+
+        def unlocked() -> None:
+            self.unlocked.put(record.label, dialog.unlocked)
+            on_signer(dialog.unlocked)
+
+        dialog.accepted.connect(unlocked)
+        dialog.rejected.connect(lambda: on_failed(UserCancelled()))
+        dialog.open()
+        self.prompts.dialog_shown.emit(dialog)
+        return dialog

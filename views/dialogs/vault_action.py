@@ -30,11 +30,11 @@ from app.vaults.actions import VaultPlan, execute_vault_plan
 from views.dialogs.unlock_dialog import UnlockDialog
 from views.errors import show_error
 from views.formatting import format_amount, format_usd
-from views.signing_flow import HARDWARE
-from views.wallet_context import WalletContext
+from views.prompts import ReportingPrompts
+from views.wallet_context import HARDWARE, WalletContext
 from views.widgets.common import MUTED_COLOR, OK_COLOR, ErrorLabel, error_text, value_label
 from views.workers import Worker
-from wallet.prompts import Prompts, SigningSummary
+from wallet.prompts import Prompts
 
 
 class VaultActionDialog(QDialog):
@@ -246,30 +246,10 @@ class VaultActionDialog(QDialog):
         self._executing, self._approved = True, 0
         self.error.clear_error()
         self.update_buttons()
-        if record.kind in HARDWARE:
-            self.stage.setText(f"Connecting to the {record.kind.capitalize()}…")
-            job = context.device_worker.submit(context.service.signer, record, context.prompts)
-            self._follow(job, lambda signer: self._run(record, plan, signer))
-            return
-        signer = context.unlocked.get(record.label)
-        if signer is not None and not getattr(signer, "is_locked", False):
-            self._run(record, plan, signer)
-            return
-        service = context.service
-        dialog = UnlockDialog(record.label, lambda password: service.signer(record, context.prompts,
-                                                                            password=password),
-                              self, purpose=f"to {self.ACTION.lower()} with {self.vault_name}")
-        self.unlock_dialog = dialog
-        self.stage.setText(f"Unlock {record.label} to sign.")
-
-        def unlocked() -> None:
-            context.unlocked.put(record.label, dialog.unlocked)
-            self._run(record, plan, dialog.unlocked)
-
-        dialog.accepted.connect(unlocked)
-        dialog.rejected.connect(lambda: self._failed(UserCancelled()))
-        dialog.open()
-        context.prompts.dialog_shown.emit(dialog)
+        self.unlock_dialog = context.acquire_signer(
+            record, parent=self, purpose=f"to {self.ACTION.lower()} with {self.vault_name}",
+            follow=self._follow, on_signer=lambda signer: self._run(record, plan, signer),
+            on_failed=self._failed, on_stage=self.stage.setText)
 
     def _run(self, record, plan: VaultPlan, signer) -> None:
         context, session = self.context, self.context.session
@@ -362,32 +342,4 @@ class VaultActionDialog(QDialog):
 def run_vault_plan(session, plan: VaultPlan, signer, prompts: Prompts, progress) -> dict[str, Any]:
     """``execute_vault_plan`` with ("confirm"|"approved", index, total, kind) reported around
     each signing dialog."""
-    return execute_vault_plan(session, plan, signer, _ReportingPrompts(prompts, plan.kinds, progress))
-
-
-class _ReportingPrompts:
-    def __init__(self, prompts: Prompts, kinds: list[str], progress: Callable[[Any], None]):
-        self._prompts, self._kinds, self._progress = prompts, list(kinds), progress
-        self._asked = 0
-
-    def confirm(self, summary: SigningSummary) -> bool:
-        index = self._asked
-        self._asked += 1
-        kind = self._kinds[index] if index < len(self._kinds) else self._kinds[-1]
-        self._progress(("confirm", index, len(self._kinds), kind))
-        approved = self._prompts.confirm(summary)
-        if approved:
-            self._progress(("approved", index, len(self._kinds), kind))
-        return approved
-
-    def ask_pin(self, message: str) -> str:
-        return self._prompts.ask_pin(message)
-
-    def ask_passphrase(self, message: str) -> str:
-        return self._prompts.ask_passphrase(message)
-
-    def device_action(self, message: str) -> None:
-        self._prompts.device_action(message)
-
-    def device_done(self) -> None:
-        self._prompts.device_done()
+    return execute_vault_plan(session, plan, signer, ReportingPrompts(prompts, plan.kinds, progress))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -43,16 +42,15 @@ from app.index.baskets import list_baskets, load_basket
 from app.index.execute import IndexResult, StaleQuote, execute_index_plan
 from app.index.market import listed_tokens
 from app.index.planner import STALE_AFTER_BLOCKS, IndexPlan, plan_index_buy
-from views.dialogs.unlock_dialog import UnlockDialog
 from views.errors import show_error
 from views.models.legs_model import LegsModel
-from views.signing_flow import HARDWARE
-from views.wallet_context import WalletContext
+from views.prompts import ReportingPrompts
+from views.wallet_context import HARDWARE, WalletContext
 from views.widgets.common import MUTED_COLOR, ErrorLabel, error_text, title_label
 from views.widgets.index_result import IndexResultView
 from views.widgets.preview_panel import PreviewPanel
 from views.workers import Worker
-from wallet.prompts import Prompts, SigningSummary
+from wallet.prompts import Prompts
 
 log = logging.getLogger(__name__)
 
@@ -503,30 +501,10 @@ class IndexPage(QWidget):
         self.freshness_timer.stop()
         self.error.clear_error()
         self._update_buttons()
-        if record.kind in HARDWARE:
-            self.stage.setText(f"Connecting to the {record.kind.capitalize()}…")
-            job = context.device_worker.submit(context.service.signer, record, context.prompts)
-            self._follow(job, lambda signer: self._execute(record, plan, signer))
-            return
-        signer = context.unlocked.get(record.label)
-        if signer is not None and not getattr(signer, "is_locked", False):
-            self._execute(record, plan, signer)
-            return
-        service = context.service
-        dialog = UnlockDialog(record.label, lambda password: service.signer(record, context.prompts,
-                                                                            password=password),
-                              self, purpose=f"to buy {plan.basket.name}")
-        self.dialog = dialog
-        self.stage.setText(f"Unlock {record.label} to sign.")
-
-        def unlocked() -> None:
-            context.unlocked.put(record.label, dialog.unlocked)
-            self._execute(record, plan, dialog.unlocked)
-
-        dialog.accepted.connect(unlocked)
-        dialog.rejected.connect(lambda: self._buy_failed(UserCancelled()))
-        dialog.open()
-        context.prompts.dialog_shown.emit(dialog)
+        self.dialog = context.acquire_signer(
+            record, parent=self, purpose=f"to buy {plan.basket.name}", follow=self._follow,
+            on_signer=lambda signer: self._execute(record, plan, signer),
+            on_failed=self._buy_failed, on_stage=self.stage.setText)
 
     def _execute(self, record, plan: IndexPlan, signer) -> None:
         context, session = self.context, self.context.session
@@ -626,32 +604,4 @@ class IndexPage(QWidget):
 def run_index_buy(session, plan: IndexPlan, signer, prompts: Prompts, progress) -> IndexResult:
     """``execute_index_plan`` with its confirmations reported: ("confirm"|"approved", index,
     total, kind) before and after the user answers each signing dialog."""
-    return execute_index_plan(session, plan, signer, _ReportingPrompts(prompts, plan.kinds, progress))
-
-
-class _ReportingPrompts:
-    def __init__(self, prompts: Prompts, kinds: list[str], progress: Callable[[Any], None]):
-        self._prompts, self._kinds, self._progress = prompts, list(kinds), progress
-        self._asked = 0
-
-    def confirm(self, summary: SigningSummary) -> bool:
-        index = self._asked
-        self._asked += 1
-        kind = self._kinds[index] if index < len(self._kinds) else "index_buy"
-        self._progress(("confirm", index, len(self._kinds), kind))
-        approved = self._prompts.confirm(summary)
-        if approved:
-            self._progress(("approved", index, len(self._kinds), kind))
-        return approved
-
-    def ask_pin(self, message: str) -> str:
-        return self._prompts.ask_pin(message)
-
-    def ask_passphrase(self, message: str) -> str:
-        return self._prompts.ask_passphrase(message)
-
-    def device_action(self, message: str) -> None:
-        self._prompts.device_action(message)
-
-    def device_done(self) -> None:
-        self._prompts.device_done()
+    return execute_index_plan(session, plan, signer, ReportingPrompts(prompts, plan.kinds, progress))
