@@ -3,18 +3,25 @@ jump ahead (to watch vault yield accrue without waiting a year)."""
 
 from __future__ import annotations
 
+import time
+
 from app.chain.client import ChainClient
 from app.devnet.node import BLOCK_TIMESTAMP_INTERVAL
 
 
-def pin_block_timestamps(client: ChainClient) -> None:
-    """Make the next block 12 s after the latest, and every later one 12 s after its parent.
+def pin_block_timestamps(client: ChainClient, now: float | None = None) -> None:
+    """Make the next block 12 s after the latest (or at the wall clock, if the chain was
+    stopped for longer), and every later one 12 s after its parent.
 
-    Needed at every start: anvil would otherwise restart from the wall clock, so timestamps
-    could repeat or run backwards across a restart.
+    Needed at every start: anvil restarts its clock from the wall clock, so without this,
+    timestamps could repeat or run backwards across a restart. It also refuses a next
+    timestamp before the moment it started, so a chain stopped for a while resumes at the
+    present, like a real chain that kept going (time ahead of the wall clock, after
+    ``advance_time``, stays ahead).
     """
-    latest = client.block("latest")
-    client.rpc("evm_setNextBlockTimestamp", [int(latest["timestamp"]) + BLOCK_TIMESTAMP_INTERVAL])
+    latest = int(client.block("latest")["timestamp"])
+    wall = int(time.time() if now is None else now) + 1
+    client.rpc("evm_setNextBlockTimestamp", [max(latest + BLOCK_TIMESTAMP_INTERVAL, wall)])
     client.rpc("anvil_setBlockTimestampInterval", [BLOCK_TIMESTAMP_INTERVAL])
 
 
