@@ -3,6 +3,7 @@
 from app.accounting.cost_basis import (
     DEFAULT_METHOD,
     METHODS,
+    Accountant,
     Acquisition,
     Consumption,
     Disposal,
@@ -19,7 +20,7 @@ from app.accounting.cost_basis import (
 from app.accounting.money import to_decimal
 
 __all__ = [
-    "DEFAULT_METHOD", "METHODS", "Acquisition", "Consumption", "Disposal", "Event", "Holding",
+    "DEFAULT_METHOD", "METHODS", "Accountant", "Acquisition", "Consumption", "Disposal", "Event", "Holding",
     "OpenLot", "OversoldError", "RealisedDisposal", "Report", "compute", "to_decimal",
     "unrealised", "unrealised_by_position",
 ]

@@ -290,41 +290,52 @@ METHODS: dict[str, type[LotHeap] | type[AveragePool]] = {
 
 
 # --- compute -----------------------------------------------------------------------------------
-def compute(events: Iterable[Event], method: str = DEFAULT_METHOD) -> Report:
-    """Realised P&L per disposal, open lots and holdings, with ``method`` one of ``METHODS``.
+class Accountant:
+    """The books of every position under one method, fed events in time order. ``compute``
+    is an Accountant fed a sorted list; an app keeps one alive and ``apply``s each new event,
+    so a new trade costs O(log n), not a recompute.
 
-    Events are processed in time order (a stable sort: events at the same time keep their
-    given order). Raises ValueError for an unknown method, ``OversoldError`` (a ValueError)
-    for a disposal of more than the position holds, TypeError for something not an event or
-    times that cannot be compared."""
-    book_type = METHODS.get(method)
-    if book_type is None:
-        raise ValueError(f"unknown cost basis method {method!r}; one of {', '.join(METHODS)}")
-    ordered = list(events)
-    for event in ordered:
+    Raises ValueError for an unknown method."""
+
+    def __init__(self, method: str = DEFAULT_METHOD):
+        book_type = METHODS.get(method)
+        if book_type is None:
+            raise ValueError(f"unknown cost basis method {method!r}; one of {', '.join(METHODS)}")
+        self.method = method
+        self._book_type = book_type
+        self.books: dict[Position, Book] = {}
+        self.disposals: list[RealisedDisposal] = []
+        self.realised = ZERO
+        self.fees = ZERO
+        self.count = 0
+        self.last_time: Time | None = None
+        self._digest = hashlib.sha256()
+
+    def apply(self, event: Event) -> RealisedDisposal | None:
+        """Book one event; its time must not be before the last one's (else ValueError: the
+        caller recomputes from scratch). Raises OversoldError, TypeError as ``compute``."""
         if not isinstance(event, Acquisition | Disposal):
             raise TypeError(f"not an Acquisition or a Disposal: {event!r}")
-    ordered.sort(key=attrgetter("time"))
+        if self.last_time is not None and event.time < self.last_time:
+            raise ValueError(f"event at {event.time} is before the last one booked ({self.last_time})")
+        with localcontext(ACCOUNTING_CONTEXT):
+            return self._apply(event)
 
-    books: dict[Position, Book] = {}
-    disposals: list[RealisedDisposal] = []
-    realised = fees = ZERO
-    lines = []
-    with localcontext(ACCOUNTING_CONTEXT):
-        for seq, event in enumerate(ordered):
-            position = (event.account, event.token)
-            fees += event.fee_usd
-            if isinstance(event, Acquisition):
-                lines.append(f"A|{event.account}|{event.token}|{event.time}|{event.quantity}|"
-                              f"{event.cost_usd}|{event.fee_usd}|{event.ref}\n")
-                book = books.get(position)
-                if book is None:
-                    book = books[position] = book_type()
-                book.add(_Lot(event.ref, event.time, seq, event.quantity, event.basis_usd))
-                continue
-            lines.append(f"D|{event.account}|{event.token}|{event.time}|{event.quantity}|"
-                          f"{event.proceeds_usd}|{event.fee_usd}|{event.ref}\n")
-            book = books.get(position)
+    def _apply(self, event: Event) -> RealisedDisposal | None:
+        seq = self.count
+        position = (event.account, event.token)
+        if isinstance(event, Acquisition):
+            line = (f"A|{event.account}|{event.token}|{event.time}|{event.quantity}|"
+                    f"{event.cost_usd}|{event.fee_usd}|{event.ref}\n")
+            book = self.books.get(position)
+            if book is None:
+                book = self.books[position] = self._book_type()
+            book.add(_Lot(event.ref, event.time, seq, event.quantity, event.basis_usd))
+            result = None
+        else:
+            line = (f"D|{event.account}|{event.token}|{event.time}|{event.quantity}|"
+                    f"{event.proceeds_usd}|{event.fee_usd}|{event.ref}\n")
+            book = self.books.get(position)
             held = book.quantity if book is not None else ZERO
             if event.quantity > held:
                 where = f" in {event.account}" if event.account else ""
@@ -333,23 +344,49 @@ def compute(events: Iterable[Event], method: str = DEFAULT_METHOD) -> Report:
                                     + (f" ({event.ref})" if event.ref else ""))
             consumed, cost = book.take(event.quantity)
             pnl = event.proceeds_usd - event.fee_usd - cost
-            realised += pnl
-            disposals.append(RealisedDisposal(
-                event.account, event.token, event.time, event.ref, event.quantity,
-                event.proceeds_usd, event.fee_usd, cost, pnl, tuple(consumed)))
+            self.realised += pnl
+            result = RealisedDisposal(event.account, event.token, event.time, event.ref, event.quantity,
+                                      event.proceeds_usd, event.fee_usd, cost, pnl, tuple(consumed))
+            self.disposals.append(result)
+        self.fees += event.fee_usd
+        self._digest.update(line.encode())
+        self.count += 1
+        self.last_time = event.time
+        return result
 
-    open_lots = []
-    holdings = []
-    for (account, token), book in books.items():
-        if not book.quantity:
-            continue
-        holdings.append(Holding(account, token, book.quantity, book.cost))
-        open_lots.extend(OpenLot(account, token, lot.ref, lot.time, lot.quantity, lot.cost)
-                         for lot in book.open_lots())
-    settings = {"method": method, "precision": ACCOUNTING_PRECISION, "events": len(ordered),
-                "events_sha256": hashlib.sha256("".join(lines).encode()).hexdigest()}
-    return Report(method, tuple(disposals), tuple(open_lots), tuple(holdings), realised, fees,
-                  settings)
+    def holdings(self) -> tuple[Holding, ...]:
+        return tuple(Holding(account, token, book.quantity, book.cost)
+                     for (account, token), book in self.books.items() if book.quantity)
+
+    def report(self) -> Report:
+        open_lots = []
+        for (account, token), book in self.books.items():
+            if book.quantity:
+                open_lots.extend(OpenLot(account, token, lot.ref, lot.time, lot.quantity, lot.cost)
+                                 for lot in book.open_lots())
+        settings = {"method": self.method, "precision": ACCOUNTING_PRECISION, "events": self.count,
+                    "events_sha256": self._digest.copy().hexdigest()}
+        return Report(self.method, tuple(self.disposals), tuple(open_lots), self.holdings(),
+                      self.realised, self.fees, settings)
+
+
+def compute(events: Iterable[Event], method: str = DEFAULT_METHOD) -> Report:
+    """Realised P&L per disposal, open lots and holdings, with ``method`` one of ``METHODS``.
+
+    Events are processed in time order (a stable sort: events at the same time keep their
+    given order). Raises ValueError for an unknown method, ``OversoldError`` (a ValueError)
+    for a disposal of more than the position holds, TypeError for something not an event or
+    times that cannot be compared."""
+    accountant = Accountant(method)
+    ordered = list(events)
+    for event in ordered:
+        if not isinstance(event, Acquisition | Disposal):
+            raise TypeError(f"not an Acquisition or a Disposal: {event!r}")
+    ordered.sort(key=attrgetter("time"))
+    with localcontext(ACCOUNTING_CONTEXT):
+        for event in ordered:
+            accountant._apply(event)
+    return accountant.report()
 
 
 # --- unrealised ----------------------------------------------------------------------------------

@@ -1,0 +1,306 @@
+"""From the chain's history to accounting events: each transaction's movements of the user's
+assets become acquisitions and disposals, priced in USD at the transaction's time.
+
+Per account, a transaction that takes some assets and gives others is a trade: its value is
+the quote side's (USDC at its peg, ETH/WETH at the ETH price), else what was given, and that
+value is the proceeds of what left and the cost of what came, split by market value. Only one
+side: a receive (cost = market value) or a send (proceeds = market value). Gas is a disposal of
+ETH at its value, and that value is a fee: added to the cost of what the transaction bought,
+else deducted from what it sold, else (an approval, a failed transaction) a cost on its own.
+
+``events_for_tx`` is pure; ``build_ledger`` reads and writes SQLite only (works offline) and is
+incremental: a transaction already in the ledger is not derived again. ``reconcile`` then
+compares each position with its last-seen balance: what the history does not explain is an
+opening balance held from before it began (cost: the market value then); a history showing
+more than the balance is an adjustment (a disposal). Both are listed, so nothing is hidden.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+
+from app.accounting.money import ACCOUNTING_CONTEXT, ZERO
+from app.portfolio.assets import NATIVE_ADDRESS
+from app.portfolio.records import price_history, stored_assets, stored_balances
+from app.store import Store
+from app.tx.journal import ChainKey
+
+USD = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class ChainTx:
+    tx_hash: str
+    block: int
+    timestamp: int
+    from_address: str
+    to_address: str | None
+    value: int
+    gas_used: int
+    gas_price: int
+    success: bool
+
+    @property
+    def gas_wei(self) -> int:
+        return self.gas_used * self.gas_price
+
+
+@dataclass(frozen=True)
+class TokenMove:
+    token: str
+    from_address: str
+    to_address: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    account: str
+    token: str
+    kind: str            # acquisition | disposal
+    quantity: int        # base units
+    value_usd: Decimal
+    fee_usd: Decimal
+    label: str
+    price_source: str
+
+
+class PriceBook:
+    """Stored prices per asset; ``at(token, t)`` is the newest at or before ``t``, else the
+    first after it (a history older than any price), else None."""
+
+    def __init__(self, history: Mapping[str, list[tuple[int, Decimal, str]]]):
+        self._history = {token: rows for token, rows in history.items() if rows}
+        self._times = {token: [r[0] for r in rows] for token, rows in self._history.items()}
+
+    def at(self, token: str, time: int) -> tuple[Decimal, str] | None:
+        rows = self._history.get(token)
+        if not rows:
+            return None
+        index = bisect.bisect_right(self._times[token], time) - 1
+        when, usd, source = rows[max(index, 0)]
+        return usd, f"{source} at {when}"
+
+
+def events_for_tx(tx: ChainTx, moves: Iterable[TokenMove], mine: set[str], decimals: Mapping[str, int],
+                  prices: PriceBook, quote_assets: set[str]) -> list[LedgerEvent]:
+    """The accounting events of one transaction for the accounts in ``mine``. Tokens not in
+    ``decimals`` (unknown contracts, e.g. spam airdrops) are left out."""
+    flows: dict[str, dict[str, int]] = {}
+
+    def add(account: str, token: str, amount: int) -> None:
+        if account in mine and amount and token in decimals:
+            per = flows.setdefault(account, {})
+            per[token] = per.get(token, 0) + amount
+
+    for move in moves:
+        add(move.from_address, move.token, -move.amount)
+        add(move.to_address, move.token, move.amount)
+    if tx.success and tx.value:
+        add(tx.from_address, NATIVE_ADDRESS, -tx.value)
+        if tx.to_address:
+            add(tx.to_address, NATIVE_ADDRESS, tx.value)
+    events: list[LedgerEvent] = []
+    with localcontext(ACCOUNTING_CONTEXT):
+        for account in sorted(flows):
+            events += _account_events(account, flows[account], tx, decimals, prices, quote_assets)
+        if tx.from_address in mine and tx.gas_wei:
+            events = _with_gas(events, tx, prices)
+    return events
+
+
+def _value(token: str, amount: int, decimals: Mapping[str, int], prices: PriceBook,
+           time: int) -> tuple[Decimal | None, str]:
+    found = prices.at(token, time)
+    if found is None:
+        return None, "no price"
+    usd, source = found
+    return Decimal(abs(amount)).scaleb(-decimals[token]) * usd, source
+
+
+def _account_events(account: str, flow: dict[str, int], tx: ChainTx, decimals: Mapping[str, int],
+                    prices: PriceBook, quote_assets: set[str]) -> list[LedgerEvent]:
+    gave = {t: -a for t, a in flow.items() if a < 0}
+    got = {t: a for t, a in flow.items() if a > 0}
+    valued = {t: _value(t, a, decimals, prices, tx.timestamp) for t, a in flow.items() if a}
+    if gave and got:
+        label = "trade"
+        got_value = _side_value(got, valued)
+        gave_value = _side_value(gave, valued)
+        if set(got) <= quote_assets and got_value is not None:
+            total, basis = got_value, "received"
+        elif gave_value is not None:
+            total, basis = gave_value, "given"
+        else:
+            total, basis = got_value, "received"
+        source_note = f"trade valued by what was {basis}"
+    else:
+        label = "receive" if got else "send"
+        total, source_note = None, "market value"
+    events = []
+    for side, kind in ((gave, "disposal"), (got, "acquisition")):
+        if not side:
+            continue
+        if total is None:  # one side only: each asset at its own market value
+            shares = {t: valued[t][0] for t in side}
+        else:
+            shares = _split(total, side, valued)
+        for token in sorted(side):
+            value = shares[token]
+            source = valued[token][1] if total is None else f"{source_note}; {valued[token][1]}"
+            events.append(LedgerEvent(account, token, kind, side[token],
+                                      (value if value is not None else ZERO).quantize(USD), ZERO,
+                                      label, source if value is not None else "no price: valued at 0"))
+    return events
+
+
+def _side_value(side: dict[str, int], valued: dict) -> Decimal | None:
+    values = [valued[t][0] for t in side]
+    return None if any(v is None for v in values) else sum(values, ZERO)
+
+
+def _split(total: Decimal | None, side: dict[str, int], valued: dict) -> dict[str, Decimal | None]:
+    """``total`` shared over ``side`` by market value (equally where a value is missing)."""
+    if total is None:
+        return {t: None for t in side}
+    values = {t: valued[t][0] for t in side}
+    whole = sum((v for v in values.values() if v is not None), ZERO)
+    if any(v is None for v in values.values()) or not whole:
+        return {t: total / len(side) for t in side}
+    return {t: total * v / whole for t, v in values.items()}
+
+
+def _with_gas(events: list[LedgerEvent], tx: ChainTx, prices: PriceBook) -> list[LedgerEvent]:
+    sender = tx.from_address
+    found = prices.at(NATIVE_ADDRESS, tx.timestamp)
+    fee = (Decimal(tx.gas_wei).scaleb(-18) * found[0]).quantize(USD) if found else ZERO
+    source = found[1] if found else "no price: valued at 0"
+    mine = [e for e in events if e.account == sender]
+    bought = [e for e in mine if e.kind == "acquisition"]
+    sold = [e for e in mine if e.kind == "disposal"]
+    carriers = bought or sold
+    gas_fee = ZERO if carriers else fee
+    if carriers:
+        whole = sum((e.value_usd for e in carriers), ZERO)
+        left = fee
+        shares = {}
+        for index, event in enumerate(carriers):
+            part = left if index == len(carriers) - 1 else (
+                (fee * event.value_usd / whole) if whole else fee / len(carriers)).quantize(USD)
+            shares[id(event)] = part
+            left -= part
+        events = [LedgerEvent(e.account, e.token, e.kind, e.quantity, e.value_usd, shares[id(e)], e.label,
+                              e.price_source) if id(e) in shares else e for e in events]
+    label = "gas" if carriers else ("fee" if tx.success else "failed")
+    return events + [LedgerEvent(sender, NATIVE_ADDRESS, "disposal", tx.gas_wei, fee, gas_fee, label, source)]
+
+
+# --- SQLite ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LedgerUpdate:
+    transactions: int     # newly derived
+    events: int           # newly written
+    adjustments: int      # opening balances and adjustments after reconciling
+
+
+def quote_assets_of(usdc: str | None, weth: str | None) -> set[str]:
+    return {a for a in (usdc, weth, NATIVE_ADDRESS) if a}
+
+
+def build_ledger(store: Store, key: ChainKey, accounts: Iterable[str], quote_assets: set[str]) -> LedgerUpdate:
+    """Derive the events of every stored transaction not yet in the ledger, then reconcile."""
+    mine = set(accounts)
+    chain = [key.chain_id, key.genesis_hash]
+    done = {r[0] for r in store.db.execute(
+        "SELECT DISTINCT tx_hash FROM ledger_events WHERE chain_id = ? AND genesis_hash = ? AND tx_hash IS NOT NULL",
+        chain)}
+    txs = [ChainTx(h, b, ts, f, t, int(v), int(g), int(p), bool(s)) for h, b, ts, f, t, v, g, p, s in store.db.execute(
+        "SELECT tx_hash, block, timestamp, from_address, to_address, value, gas_used, effective_gas_price, success"
+        " FROM chain_txs WHERE chain_id = ? AND genesis_hash = ? ORDER BY block, tx_index", chain)
+        if h not in done]
+    if not txs:
+        return LedgerUpdate(0, 0, reconcile(store, key, mine))
+    moves: dict[str, list[TokenMove]] = {}
+    wanted = {t.tx_hash for t in txs}
+    for tx_hash, token, sender, receiver, amount in store.db.execute(
+            "SELECT tx_hash, token_address, from_address, to_address, amount FROM transfers"
+            " WHERE chain_id = ? AND genesis_hash = ? ORDER BY tx_hash, log_index", chain):
+        if tx_hash in wanted:
+            moves.setdefault(tx_hash, []).append(TokenMove(token, sender, receiver, int(amount)))
+    decimals = {a.address: a.decimals for a in stored_assets(store, key)}
+    prices = PriceBook(price_history(store, key))
+    rows = []
+    for tx in txs:
+        for seq, event in enumerate(events_for_tx(tx, moves.get(tx.tx_hash, []), mine, decimals, prices,
+                                                  quote_assets)):
+            rows.append(_row(key, tx.tx_hash, seq, tx.timestamp, tx.block, event))
+    with store.lock, store.db.conn:
+        store.db.conn.executemany(_INSERT, rows)
+    return LedgerUpdate(len(txs), len(rows), reconcile(store, key, mine))
+
+
+_INSERT = ("INSERT OR IGNORE INTO ledger_events (chain_id, genesis_hash, tx_hash, seq, time, block, account_address,"
+           " token_address, kind, quantity, value_usd, fee_usd, label, price_source)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _row(key: ChainKey, tx_hash: str | None, seq: int, time: int, block: int, event: LedgerEvent) -> tuple:
+    return (key.chain_id, key.genesis_hash, tx_hash, seq, time, block, event.account, event.token, event.kind,
+            str(event.quantity), str(event.value_usd), str(event.fee_usd), event.label, event.price_source)
+
+
+def reconcile(store: Store, key: ChainKey, accounts: set[str]) -> int:
+    """Replace the opening balances and adjustments so each position's ledger quantity equals
+    its last-seen balance. Returns how many were written."""
+    chain = [key.chain_id, key.genesis_hash]
+    balances = {(b.account, b.token): b for b in stored_balances(store, key, accounts)}
+    running: dict[tuple[str, str], list[int]] = {}   # position -> [quantity, lowest, first time, first block]
+    for account, token, kind, quantity, time, block in store.db.execute(
+            "SELECT account_address, token_address, kind, quantity, time, block FROM ledger_events"
+            " WHERE chain_id = ? AND genesis_hash = ? AND tx_hash IS NOT NULL ORDER BY time, id", chain):
+        state = running.setdefault((account, token), [0, 0, time, block])
+        state[0] += int(quantity) if kind == "acquisition" else -int(quantity)
+        state[1] = min(state[1], state[0])
+    prices = PriceBook(price_history(store, key))
+    decimals = {a.address: a.decimals for a in stored_assets(store, key)}
+    rows = []
+    for position in sorted(set(running) | set(balances)):
+        account, token = position
+        if account not in accounts or token not in decimals:
+            continue
+        quantity, lowest, first_time, first_block = running.get(position, [0, 0, None, None])
+        seen = balances.get(position)
+        # what the history does not explain counts as held from before it began (e.g. a
+        # genesis or exchange deposit of ETH: native transfers leave no log), at least enough
+        # that nothing is sold before it was had
+        opening = max(-lowest, (seen.balance - quantity) if seen is not None else 0, 0)
+        if seen is not None and first_time is None:   # held, with no history at all
+            first_time, first_block = seen.observed_at, seen.block
+        if opening > 0:
+            rows.append(_adjustment(key, position, opening, first_time - 1, first_block, "opening", decimals, prices,
+                                    "acquisition"))
+        if seen is not None:
+            difference = seen.balance - (quantity + opening)
+            if difference:
+                rows.append(_adjustment(key, position, abs(difference), seen.observed_at, seen.block, "adjustment",
+                                        decimals, prices, "acquisition" if difference > 0 else "disposal"))
+    with store.lock, store.db.conn:
+        store.db.execute("DELETE FROM ledger_events WHERE chain_id = ? AND genesis_hash = ? AND tx_hash IS NULL",
+                         chain)
+        store.db.conn.executemany(_INSERT, rows)
+    return len(rows)
+
+
+def _adjustment(key: ChainKey, position: tuple[str, str], quantity: int, time: int, block: int, label: str,
+                decimals: Mapping[str, int], prices: PriceBook, kind: str) -> tuple:
+    account, token = position
+    found = prices.at(token, time)
+    with localcontext(ACCOUNTING_CONTEXT):
+        value = (Decimal(quantity).scaleb(-decimals[token]) * found[0]).quantize(USD) if found else ZERO
+    note = ("balance held before the history begins (cost: market value then)" if label == "opening"
+            else "balance not explained by the history (native or internal transfers, rebasing)")
+    source = f"{note}; {found[1] if found else 'no price: valued at 0'}"
+    return _row(key, None, 0, time, block, LedgerEvent(account, token, kind, quantity, value, ZERO, label, source))

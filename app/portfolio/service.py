@@ -1,0 +1,43 @@
+"""The portfolio's two ways in: ``update`` (online: balances and prices read, history synced,
+ledger derived, all stored) and ``open_offline`` (SQLite alone, the same view)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from app.networks import Network
+from app.portfolio.history import HistorySync, sync_history
+from app.portfolio.ledger import LedgerUpdate, build_ledger, quote_assets_of
+from app.portfolio.refresh import refresh_portfolio, session_key
+from app.portfolio.view import Portfolio, chain_key_offline, load_portfolio
+from app.session import ChainSession
+from app.store import Store
+
+
+@dataclass(frozen=True)
+class PortfolioUpdate:
+    portfolio: Portfolio
+    history: HistorySync
+    ledger: LedgerUpdate
+
+
+def update(session: ChainSession, accounts: Iterable[str],
+           progress: Callable[[str, int, int], None] | None = None,
+           cancel: threading.Event | None = None) -> PortfolioUpdate:
+    """Refresh balances and prices (one read), bring the history up to that block, derive the
+    new ledger events and reconcile them with the balances just read."""
+    accounts = sorted(set(accounts))
+    if progress:
+        progress("Reading balances and prices", 0, 1)
+    portfolio = refresh_portfolio(session, accounts)
+    history = sync_history(session, accounts, progress=progress, cancel=cancel, to_block=portfolio.block)
+    ledger = build_ledger(session.store, session_key(session), accounts,
+                          quote_assets_of(session.network.usdc, session.network.wrapped_native))
+    return PortfolioUpdate(portfolio, history, ledger)
+
+
+def open_offline(store: Store, network: Network, accounts: Iterable[str]) -> Portfolio:
+    """The portfolio as last seen on ``network``, from SQLite alone."""
+    return load_portfolio(store, network, chain_key_offline(store, network), accounts, offline=True)
