@@ -26,16 +26,20 @@ def rpc_setting_key(network: Network) -> str:
 
 def resolve_rpc_url(network: Network, home: Path, store: Store | None, explicit: str | None) -> str:
     """``--rpc`` beats the URL saved in settings beats the running devnet (demo) or the
-    network's default. Raises InvalidInput when there is none."""
+    network's default (for demo, only while this home has no devnet of its own). Raises
+    InvalidInput when there is none."""
     if explicit:
         return explicit
     if store is not None and (saved := store.get_setting(rpc_setting_key(network))):
         return saved
     if network.devnet:
-        node = Devnet(home).running_node()
+        devnet = Devnet(home)
+        node = devnet.running_node()
         if node is not None:
             return node.rpc_url
-        if network.default_rpc:
+        # this home's own chain exists but is stopped: never adopt whatever else answers on the
+        # default port (another home's devnet would pass for this one)
+        if network.default_rpc and devnet.deployment() is None:
             return network.default_rpc
         raise InvalidInput("the demo network is not running; start it with `basketry devnet start`")
     if network.default_rpc:

@@ -28,7 +28,7 @@ def run_gui(ctx: CliContext) -> int:
         return 1
     setup_logging(ctx.home)
     _quit_on_signals(app)
-    launcher = Launcher(ctx.home, network, store, ctx.rpc)
+    launcher = Launcher(ctx.home, network, store, ctx.rpc, offline=ctx.offline)
     launcher.failed.connect(lambda _error: app.quit())
     try:
         launcher.begin()

@@ -24,6 +24,7 @@ from views.main_window import MainWindow
 from views.pages.accounts_page import AccountsPage
 from views.pages.activity_page import ActivityPage
 from views.pages.index_page import IndexPage
+from views.pages.portfolio_page import PortfolioPage
 from views.pages.settings_page import SettingsPage
 from views.pages.vaults_page import VaultsPage
 from views.status_bar import ChainStatusPoller
@@ -42,10 +43,11 @@ class Launcher(QObject):
     failed = Signal(object)        # the exception that stopped start-up (already shown)
 
     def __init__(self, home: Path, network: Network, store: Store, explicit_rpc: str | None = None,
-                 poll_interval_ms: int = 2000, parent: QObject | None = None):
+                 poll_interval_ms: int = 2000, parent: QObject | None = None, offline: bool = False):
         super().__init__(parent)
         self.home, self.network, self.store = home, network, store
         self.explicit_rpc = explicit_rpc
+        self.offline = offline  # review from the store only: no node started, no RPC probed
         self.poll_interval_ms = poll_interval_ms
         self.window: MainWindow | None = None
         self.context: WalletContext | None = None  # the wallet pages' shared state (one per window)
@@ -56,6 +58,9 @@ class Launcher(QObject):
 
     # --- the sequence ------------------------------------------------------------------------
     def begin(self) -> None:
+        if self.offline:
+            self._open_window(None)
+            return
         saved = self.store.get_setting(rpc_setting_key(self.network))
         if self.network.devnet and not self.explicit_rpc and not saved:
             self._start_devnet()
@@ -89,23 +94,33 @@ class Launcher(QObject):
 
     def _devnet_failed(self, error: BaseException) -> None:
         self._close_dialog()
-        if not isinstance(error, UserCancelled):
-            show_error(None, error)
-        self.failed.emit(error)
+        if isinstance(error, UserCancelled):
+            self.failed.emit(error)
+            return
+        show_error(None, error)
+        if self.store.known_genesis(self.network.chain_id, self.network.key):
+            self._open_window(None)  # the chain will not start: review what is stored
+        else:
+            self.failed.emit(error)
 
-    def _open_window(self, rpc_url: str) -> None:
-        poller = ChainStatusPoller(self.network.key, rpc_url, interval_ms=self.poll_interval_ms)
+    def _open_window(self, rpc_url: str | None) -> None:
+        """The main window; with no ``rpc_url``, an offline review (stored data, no probing)."""
+        poller = None if rpc_url is None else ChainStatusPoller(self.network.key, rpc_url,
+                                                                interval_ms=self.poll_interval_ms)
         settings = SettingsPage(self.store, self.home, self.network.key)
         self.context = WalletContext(self.store, self.home, self.network.key, rpc=rpc_url, parent=self)
         pages = {SettingsPage.TITLE: settings,
+                 PortfolioPage.TITLE: PortfolioPage(self.context),
                  IndexPage.TITLE: IndexPage(self.context),
                  VaultsPage.TITLE: VaultsPage(self.context),
                  AccountsPage.TITLE: AccountsPage(self.context),
                  ActivityPage.TITLE: ActivityPage(self.context)}
-        self.window = MainWindow(poller, pages=pages)
+        self.window = MainWindow(poller, pages=pages, offline_network=self.network.key)
         self.context.prompts.parent_widget = self.window
         self.window.show()
         self.window_ready.emit(self.window)
+        if rpc_url is None:
+            return
         known = self.store.known_genesis(self.network.chain_id, self.network.key)
         worker = self._run(verify_chain, self.network, rpc_url, known)
         worker.signals.returned.connect(self._chain_verified)

@@ -22,10 +22,11 @@ from views.status_bar import ChainStatusBar, ChainStatusPoller
 
 
 class MainWindow(QMainWindow):
-    """Takes ownership of ``poller``: starts it now, stops it when the window closes."""
+    """Takes ownership of ``poller``: starts it now, stops it when the window closes. With no
+    poller the window is an offline review: the status bar says so and nothing is probed."""
 
-    def __init__(self, poller: ChainStatusPoller, pages: dict[str, QWidget] | None = None,
-                 parent: QWidget | None = None):
+    def __init__(self, poller: ChainStatusPoller | None, pages: dict[str, QWidget] | None = None,
+                 parent: QWidget | None = None, offline_network: str = ""):
         """``pages`` replaces default pages by title (e.g. a Settings page given the store)."""
         super().__init__(parent)
         self.setWindowTitle("Basketry")
@@ -61,6 +62,9 @@ class MainWindow(QMainWindow):
         self.status_bar = ChainStatusBar()
         self.setStatusBar(self.status_bar)
         self.poller = poller
+        if poller is None:
+            self.status_bar.show_offline(offline_network, "stored data only; nothing is sent")
+            return
         poller.setParent(self)
         poller.status_changed.connect(self.status_bar.show_status)
         self.status_bar.show_connecting(poller.network, poller.rpc_url)
@@ -78,5 +82,6 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        self.poller.stop()
+        if self.poller is not None:
+            self.poller.stop()
         super().closeEvent(event)

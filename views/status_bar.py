@@ -18,11 +18,13 @@ from views.workers import Worker
 CONNECTED = "connected"
 CONNECTING = "connecting…"
 DISCONNECTED = "disconnected"
+OFFLINE = "offline"
 
 _DOT_COLORS = {
     CONNECTED: QColor("#2e9d4f"),     # green
     CONNECTING: QColor("#d99a00"),    # amber
     DISCONNECTED: QColor("#c8372d"),  # red
+    OFFLINE: QColor("#8a8f98"),       # grey: by choice, not a fault
 }
 
 
@@ -167,12 +169,16 @@ class ChainStatusBar(QStatusBar):
 
     @property
     def state(self) -> str:
-        """``connected``, ``connecting…`` or ``disconnected``."""
+        """``connected``, ``connecting…``, ``disconnected`` or ``offline``."""
         return self._state
 
     def show_connecting(self, network: str, rpc_url: str) -> None:
         """Before the first answer from ``rpc_url``."""
         self._show(CONNECTING, CONNECTING, network, None, None, rpc_url)
+
+    def show_offline(self, network: str, reason: str) -> None:
+        """Opened without the network (``--offline``): stored data only, nothing is probed."""
+        self._show(OFFLINE, f"{OFFLINE}: {reason}", network, None, None, reason)
 
     def show_status(self, status: ChainStatus) -> None:
         if status.connected:

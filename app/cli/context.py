@@ -12,3 +12,4 @@ class CliContext:
     network: str
     rpc: str | None
     as_json: bool
+    offline: bool = False  # no command: open the app from the local store, no network

@@ -6,14 +6,24 @@ import argparse
 import sys
 
 from app import __version__
-from app.cli import devnet_cmd, index_cmd, network_cmd, tx_cmd, vault_cmd, wallet_cmd
+from app.cli import (
+    devnet_cmd,
+    export_cmd,
+    index_cmd,
+    network_cmd,
+    portfolio_cmd,
+    tx_cmd,
+    vault_cmd,
+    wallet_cmd,
+)
 from app.cli.context import CliContext
 from app.cli.output import emit_error
 from app.errors import BasketryError, UserCancelled
 from app.logs import setup_logging
 from app.paths import data_home
 
-COMMAND_MODULES = (devnet_cmd, network_cmd, wallet_cmd, tx_cmd, index_cmd, vault_cmd)
+COMMAND_MODULES = (devnet_cmd, network_cmd, wallet_cmd, tx_cmd, index_cmd, vault_cmd, portfolio_cmd,
+                   export_cmd)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--network", default="demo", help="network name from networks.json (default: demo)")
     parser.add_argument("--rpc", help="RPC URL for the network (overrides settings)")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    parser.add_argument("--offline", dest="offline_app", action="store_true",
+                        help="with no command: open the app from the local store only (the demo "
+                             "chain is not started, nothing is sent; air-gapped signing works)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.register(commands)
@@ -46,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     as_json = "--json" in argv
     try:
         args = build_parser().parse_args(argv)
-        ctx = CliContext(home=data_home(args.home), network=args.network, rpc=args.rpc, as_json=args.json)
+        ctx = CliContext(home=data_home(args.home), network=args.network, rpc=args.rpc, as_json=args.json,
+                         offline=args.offline_app)
         setup_logging(ctx.home)
         if args.command is None:
             return _open_gui(ctx)

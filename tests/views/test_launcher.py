@@ -134,3 +134,23 @@ def test_settings_page_sets_the_platform_fee(qtbot, store, shown_boxes):
     page.save_platform_fee()
     assert store.get_setting("platform_fee_bps") == 25
     assert store.get_setting("platform_fee_recipient") == "0x000000000000000000000000000000000000dEaD"
+
+
+def test_offline_opens_the_window_without_starting_or_probing_a_chain(qtbot, tmp_path):
+    home = tmp_path / "offline"
+    with Store.open(home) as store:
+        launcher = Launcher(home, get_network("demo"), store, poll_interval_ms=200, offline=True)
+        launcher.begin()
+        assert launcher.window is not None and launcher.dialog is None  # at once, no start-up dialog
+        qtbot.addWidget(launcher.window)
+        try:
+            bar = launcher.window.status_bar
+            assert bar.state == "offline" and "stored data only" in bar.state_label.text()
+            assert launcher.window.poller is None
+            qtbot.wait(300)  # a poll interval: nothing connects meanwhile
+            assert bar.state == "offline"
+            assert launcher.context is not None and launcher.context.session is None
+            assert not Devnet(home).status().running and not (home / "devnet" / "state.json").exists()
+        finally:
+            launcher.window.close()
+            launcher.shutdown()

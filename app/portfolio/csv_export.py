@@ -1,0 +1,315 @@
+"""The ledger as a CSV file in Koinly's "universal" format, which crypto tax tools import
+(docs/CSV_EXPORT.md says which columns, how rows are made, and where the format is described).
+
+``koinly_rows`` (ledger events -> rows) and ``render_csv`` (rows -> text) are pure;
+``export_csv`` reads SQLite only (works offline) and writes the file atomically: a temporary
+file in the same folder, then a rename, so a failure never leaves half a file, and an existing
+file is replaced only when asked.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from app.errors import BasketryError, InvalidInput
+from app.store import Store
+from app.tx.journal import ChainKey
+
+FORMAT = "koinly-universal"
+COLUMNS = ("Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency", "Fee Amount",
+           "Fee Currency", "Net Worth Amount", "Net Worth Currency", "Label", "Description", "TxHash")
+DATE_FORMAT = "%Y-%m-%d %H:%M UTC"     # Koinly's documented date, in UTC
+NET_WORTH_CURRENCY = "USD"
+CENT = Decimal("0.01")
+UNPRICED = "no price"                   # ledger price sources starting so were valued at 0
+
+
+class ExportFailed(BasketryError):
+    """The file could not be written (nothing was left behind)."""
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One stored ledger event with its asset named (``ledger_events`` joined with ``tokens``)."""
+
+    tx_hash: str | None
+    seq: int
+    time: int
+    account: str
+    token: str
+    symbol: str
+    decimals: int
+    kind: str                 # acquisition | disposal
+    quantity: int             # base units
+    value_usd: Decimal
+    fee_usd: Decimal
+    label: str                # trade, receive, send, gas, fee, failed, opening, adjustment
+    price_source: str
+
+    @property
+    def priced(self) -> bool:
+        return not self.price_source.startswith(UNPRICED)
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    time: int
+    sent: tuple[Decimal, str] | None = None       # (whole units, symbol)
+    received: tuple[Decimal, str] | None = None
+    fee: tuple[Decimal, str] | None = None
+    net_worth_usd: Decimal | None = None
+    label: str = ""
+    description: str = ""
+    tx_hash: str = ""
+
+    def cells(self) -> list[str]:
+        def amount(part: tuple[Decimal, str] | None) -> list[str]:
+            return ["", ""] if part is None else [_plain(part[0]), part[1]]
+
+        worth = ["", ""] if self.net_worth_usd is None else [format(self.net_worth_usd.quantize(CENT), "f"),
+                                                              NET_WORTH_CURRENCY]
+        return [time.strftime(DATE_FORMAT, time.gmtime(self.time)), *amount(self.sent), *amount(self.received),
+                *amount(self.fee), *worth, self.label, self.description, self.tx_hash]
+
+
+# --- ledger events -> rows (pure) ------------------------------------------------------------------
+def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = None) -> list[CsvRow]:
+    """Rows for every event, oldest first. Per transaction and account: a trade becomes one row
+    per (asset given, asset got) pair, the given amounts split by value so each side sums
+    exactly to what moved (one asset out and N in: N rows); a receive a deposit row, a send a
+    withdrawal row; the gas is the fee of the first row that sends something (else a "cost"
+    withdrawal of its own, since a deposit cannot carry a fee). Opening balances and adjustments
+    (no transaction) are deposits or withdrawals that say what they are. ``kinds``: tx hash ->
+    what the app called it (index_buy...), for the description."""
+    kinds = {k.lower(): v for k, v in (kinds or {}).items()}
+    groups: dict[tuple, list[LedgerRow]] = {}
+    for event in sorted(events, key=lambda e: (e.time, e.tx_hash or "", e.seq)):
+        group = (event.time, event.tx_hash or "", event.account) if event.tx_hash else \
+            (event.time, "", event.account, event.token, event.seq, event.label)
+        groups.setdefault(group, []).append(event)
+    rows: list[CsvRow] = []
+    for group in groups.values():
+        rows += _group_rows(group, kinds.get((group[0].tx_hash or "").lower()))
+    return rows
+
+
+def _group_rows(events: list[LedgerRow], app_kind: str | None) -> list[CsvRow]:
+    first = events[0]
+    if first.tx_hash is None:
+        return [_balance_row(e) for e in events]
+    tx_hash, when = first.tx_hash, first.time
+    what = f"Basketry {app_kind}" if app_kind else "on-chain transaction"
+    gas = [e for e in events if e.label == "gas"]
+    fee = (_whole(sum(e.quantity for e in gas), gas[0].decimals), gas[0].symbol) if gas else None
+    rows: list[CsvRow] = []
+    gave = [e for e in events if e.label == "trade" and e.kind == "disposal"]
+    got = [e for e in events if e.label == "trade" and e.kind == "acquisition"]
+    if gave and got:
+        for sent, received, worth in pair_trade(gave, got):
+            rows.append(CsvRow(when, sent=sent, received=received, net_worth_usd=worth,
+                               description=f"{what}: trade", tx_hash=tx_hash))
+    else:  # one-sided "trade" events cannot occur; keep them as movements if they do
+        rows += [_movement_row(e, what) for e in gave + got]
+    rows += [_movement_row(e, what) for e in events if e.label in ("receive", "send")]
+    for event in events:
+        if event.label in ("fee", "failed"):
+            reason = "network fee of a failed transaction" if event.label == "failed" else \
+                "network fee (no asset moved: an approval or another call)"
+            rows.append(CsvRow(when, sent=(_whole(event.quantity, event.decimals), event.symbol),
+                               net_worth_usd=event.value_usd if event.priced else None, label="cost",
+                               description=f"{what}: {reason}", tx_hash=tx_hash))
+    if fee is not None:
+        index = next((i for i, r in enumerate(rows) if r.sent is not None), None)
+        if index is None:
+            rows.append(CsvRow(when, sent=fee, net_worth_usd=sum((e.value_usd for e in gas), Decimal(0))
+                               if all(e.priced for e in gas) else None, label="cost",
+                               description=f"{what}: network fee", tx_hash=tx_hash))
+        else:
+            r = rows[index]
+            rows[index] = CsvRow(r.time, r.sent, r.received, fee, r.net_worth_usd, r.label, r.description, r.tx_hash)
+    return rows
+
+
+def _movement_row(event: LedgerRow, what: str) -> CsvRow:
+    amount = (_whole(event.quantity, event.decimals), event.symbol)
+    incoming = event.kind == "acquisition"
+    return CsvRow(event.time, received=amount if incoming else None, sent=None if incoming else amount,
+                  net_worth_usd=event.value_usd if event.priced else None,
+                  description=f"{what}: {'received' if incoming else 'sent'}", tx_hash=event.tx_hash or "")
+
+
+def _balance_row(event: LedgerRow) -> CsvRow:
+    amount = (_whole(event.quantity, event.decimals), event.symbol)
+    incoming = event.kind == "acquisition"
+    if event.label == "opening":
+        text = "Opening balance: held before the history Basketry read begins (cost: market value then)"
+    else:
+        text = ("Balance adjustment: " + ("more" if incoming else "less") +
+                " than the transaction history explains (native or internal transfers, rebasing)")
+    return CsvRow(event.time, received=amount if incoming else None, sent=None if incoming else amount,
+                  net_worth_usd=event.value_usd if event.priced else None, description=text)
+
+
+def pair_trade(gave: list[LedgerRow], got: list[LedgerRow]) -> list[tuple[tuple[Decimal, str], tuple[Decimal, str],
+                                                                          Decimal | None]]:
+    """(sent, received, net worth in USD) per row of one trade. Both sides are laid on [0, 1]
+    by value (equal shares where a side is unpriced) and cut where either side changes asset:
+    each piece pairs one asset given with one got. Pieces are exact base units (the last piece
+    of an asset takes what rounding left), so each asset's pieces sum to what moved."""
+    sent_cuts, got_cuts = _cuts(gave), _cuts(got)
+    bounds = sorted(set(sent_cuts) | set(got_cuts))
+    pieces = []
+    taken_sent = [0] * len(gave)
+    taken_got = [0] * len(got)
+    worth_left = [e.value_usd for e in got]
+    for low, high in zip(bounds, bounds[1:], strict=False):
+        i, j = _index(sent_cuts, low), _index(got_cuts, low)
+        sent_q = _piece(gave[i].quantity, sent_cuts, i, low, high, taken_sent)
+        got_q = _piece(got[j].quantity, got_cuts, j, low, high, taken_got)
+        share = (high - low) / (got_cuts[j + 1] - got_cuts[j])
+        if high == got_cuts[j + 1]:
+            worth = worth_left[j]
+        else:
+            worth = (got[j].value_usd * share.numerator / share.denominator).quantize(Decimal("0.000001"), ROUND_DOWN)
+        worth_left[j] -= worth
+        priced = got[j].priced or gave[i].priced
+        pieces.append(((_whole(sent_q, gave[i].decimals), gave[i].symbol),
+                       (_whole(got_q, got[j].decimals), got[j].symbol), worth if priced else None))
+    return pieces
+
+
+def _cuts(side: list[LedgerRow]) -> list[Fraction]:
+    values = [e.value_usd for e in side]
+    weights = [Fraction(v) for v in values] if all(v > 0 for v in values) else [Fraction(1)] * len(side)
+    total = sum(weights, Fraction(0))
+    cuts, running = [Fraction(0)], Fraction(0)
+    for weight in weights:
+        running += weight
+        cuts.append(running / total)
+    return cuts
+
+
+def _index(cuts: list[Fraction], point: Fraction) -> int:
+    for index in range(len(cuts) - 1):
+        if cuts[index] <= point < cuts[index + 1]:
+            return index
+    raise ValueError(f"{point} is outside [0, 1)")
+
+
+def _piece(quantity: int, cuts: list[Fraction], index: int, low: Fraction, high: Fraction, taken: list[int]) -> int:
+    if high == cuts[index + 1]:
+        part = quantity - taken[index]
+    else:
+        share = (high - low) / (cuts[index + 1] - cuts[index])
+        part = quantity * share.numerator // share.denominator
+    taken[index] += part
+    return part
+
+
+def _whole(quantity: int, decimals: int) -> Decimal:
+    return Decimal(quantity).scaleb(-decimals)
+
+
+def _plain(value: Decimal) -> str:
+    """Exact, no exponent, no trailing zeros: 1.500000 -> 1.5, 1E+3 -> 1000."""
+    text = format(value.normalize(), "f") if value else "0"
+    return text
+
+
+def render_csv(rows: Iterable[CsvRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(row.cells())
+    return out.getvalue()
+
+
+# --- SQLite and the file -----------------------------------------------------------------------
+def load_ledger_rows(store: Store, key: ChainKey) -> list[LedgerRow]:
+    """Every stored ledger event of ``key`` whose asset is named in ``tokens``, oldest first."""
+    rows = store.db.execute(
+        "SELECT e.tx_hash, e.seq, e.time, e.account_address, e.token_address, t.symbol, t.decimals, e.kind,"
+        " e.quantity, e.value_usd, e.fee_usd, e.label, e.price_source FROM ledger_events e JOIN tokens t"
+        " ON t.chain_id = e.chain_id AND t.genesis_hash = e.genesis_hash AND t.address = e.token_address"
+        " WHERE e.chain_id = ? AND e.genesis_hash = ? ORDER BY e.time, e.id", [key.chain_id, key.genesis_hash])
+    return [LedgerRow(h, int(seq), int(t), a, tok, sym, int(dec), kind, int(q), Decimal(v), Decimal(f), label, src)
+            for h, seq, t, a, tok, sym, dec, kind, q, v, f, label, src in rows]
+
+
+def journal_kinds(store: Store, key: ChainKey) -> dict[str, str]:
+    return {h.lower(): k for h, k in store.db.execute(
+        "SELECT tx_hash, kind FROM transactions WHERE chain_id = ? AND genesis_hash = ? AND tx_hash IS NOT NULL",
+        [key.chain_id, key.genesis_hash])}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    rows: int
+    format: str = FORMAT
+
+
+def export_csv(store: Store, key: ChainKey, path: Path, overwrite: bool = False) -> ExportResult:
+    """Write the ledger of ``key`` to ``path``. Raises InvalidInput (nothing in the ledger; the
+    file exists and ``overwrite`` is False; the folder is missing) or ExportFailed (could not
+    write); in every case nothing is written."""
+    rows = koinly_rows(load_ledger_rows(store, key), journal_kinds(store, key))
+    if not rows:
+        raise InvalidInput("the ledger is empty on this network: read the history online first "
+                           "(`basketry portfolio`), then export")
+    write_atomically(Path(path), render_csv(rows), overwrite)
+    return ExportResult(Path(path), len(rows))
+
+
+def write_atomically(path: Path, text: str, overwrite: bool = False) -> None:
+    """``text`` into ``path`` through a temporary file in the same folder and a rename."""
+    path = path.expanduser()
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder: give a file name")
+    if path.exists() and not overwrite:
+        raise InvalidInput(f"{path} already exists: pass --force to replace it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InvalidInput(f"the folder {folder} does not exist")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise ExportFailed(f"cannot write in {folder}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            _rename_no_clobber(temporary, path)
+    except BaseException as exc:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ExportFailed(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+def _rename_no_clobber(temporary: str, path: Path) -> None:
+    """Rename unless ``path`` appeared meanwhile (a hard link fails if the target exists)."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise InvalidInput(f"{path} already exists: pass --force to replace it") from None
+    except OSError:  # a file system without hard links: the check above has to do
+        if path.exists():
+            raise InvalidInput(f"{path} already exists: pass --force to replace it") from None
+        os.replace(temporary, path)
+        return
+    os.unlink(temporary)
