@@ -19,6 +19,7 @@ from app.cli.output import emit
 from app.errors import ChainUnavailable, InvalidInput
 from app.networks import get_network
 from app.portfolio.pnl import PnlResult, compute_pnl
+from app.portfolio.refresh import PRICE_SOURCES, set_price_source
 from app.portfolio.service import PortfolioUpdate, open_offline, update
 from app.portfolio.view import HoldingRow, Portfolio, chain_key_offline
 from app.session import ChainSession
@@ -28,6 +29,9 @@ from app.store import Store
 def register(commands: argparse._SubParsersAction) -> None:
     portfolio = commands.add_parser("portfolio", help="holdings of every account, with prices and their source")
     portfolio.add_argument("--offline", action="store_true", help="from the local store only (no network)")
+    portfolio.add_argument("--price-source", choices=PRICE_SOURCES,
+                           help="save where prices come from: onchain (Uniswap pool mids, the default) "
+                                "or coingecko (online; tokens it lacks keep the on-chain price)")
     portfolio.set_defaults(handler=run_portfolio)
     pnl = commands.add_parser("pnl", help="realised and unrealised P&L by a cost-basis method")
     pnl.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS),
@@ -111,6 +115,8 @@ def portfolio_json(portfolio: Portfolio, result: PortfolioUpdate | None, offline
 
 def run_portfolio(args: argparse.Namespace, ctx: CliContext) -> int:
     with Store.open(ctx.home) as store:
+        if args.price_source:
+            set_price_source(store, args.price_source)
         portfolio, result, reason = _load(ctx, store, args.offline or ctx.offline)
     data = portfolio_json(portfolio, result, reason)
     emit(data, ctx.as_json, _portfolio_text(portfolio, reason))

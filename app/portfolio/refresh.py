@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from decimal import Decimal, localcontext
 
 from app.accounting.money import ACCOUNTING_CONTEXT, ZERO
+from app.errors import InvalidInput
 from app.index.market import COINGECKO_URL, MarketDataUnavailable, fetch_coingecko, load_bundled
 from app.portfolio.assets import Asset
 from app.portfolio.pricing import Price, price_assets
@@ -26,6 +27,13 @@ log = logging.getLogger(__name__)
 
 PRICE_SOURCE_SETTING = "portfolio.price_source"
 PRICE_SOURCES = ("onchain", "coingecko")
+
+
+def set_price_source(store, source: str) -> None:
+    """Raises InvalidInput for anything but one of PRICE_SOURCES."""
+    if source not in PRICE_SOURCES:
+        raise InvalidInput(f"unknown price source {source!r}; one of {', '.join(PRICE_SOURCES)}")
+    store.set_setting(PRICE_SOURCE_SETTING, source)
 
 
 def session_key(session: ChainSession) -> ChainKey:

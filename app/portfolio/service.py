@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from app.index.market import COINGECKO_URL
 from app.networks import Network
 from app.portfolio.history import HistorySync, sync_history
 from app.portfolio.ledger import LedgerUpdate, build_ledger, quote_assets_of
@@ -25,13 +26,13 @@ class PortfolioUpdate:
 
 def update(session: ChainSession, accounts: Iterable[str],
            progress: Callable[[str, int, int], None] | None = None,
-           cancel: threading.Event | None = None) -> PortfolioUpdate:
+           cancel: threading.Event | None = None, coingecko_url: str = COINGECKO_URL) -> PortfolioUpdate:
     """Refresh balances and prices (one read), bring the history up to that block, derive the
     new ledger events and reconcile them with the balances just read."""
     accounts = sorted(set(accounts))
     if progress:
         progress("Reading balances and prices", 0, 1)
-    portfolio = refresh_portfolio(session, accounts)
+    portfolio = refresh_portfolio(session, accounts, coingecko_url=coingecko_url)
     history = sync_history(session, accounts, progress=progress, cancel=cancel, to_block=portfolio.block)
     ledger = build_ledger(session.store, session_key(session), accounts,
                           quote_assets_of(session.network.usdc, session.network.wrapped_native))

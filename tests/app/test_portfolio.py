@@ -142,3 +142,29 @@ def test_a_second_update_derives_only_what_is_new(session, chain, trader):  # no
     third = update(session, [me])
     assert third.ledger.transactions == 1 and third.history.transactions_added == 1
     assert len(third.portfolio.history) == 3  # one snapshot per refresh: the value-over-time line
+
+
+def test_coingecko_prices_replace_the_pool_mids_it_has_and_keep_the_rest(session, trader, deployment):  # noqa: F811
+    import json
+
+    from app.portfolio.refresh import refresh_portfolio, set_price_source
+    from tests.app.test_baskets import ROWS, FakeCoinGecko
+
+    me = trader.address
+    onchain = refresh_portfolio(session, [me])
+    usdc = session.token("USDC").address
+    assert {r.symbol: r.price_source for r in onchain.rows}["ETH"].startswith("Uniswap V3")
+    set_price_source(session.store, "coingecko")
+    with FakeCoinGecko(body=json.dumps(ROWS).encode()) as fake:
+        online = refresh_portfolio(session, [me], coingecko_url=fake.url)
+    rows = {r.symbol: r for r in online.rows}
+    assert rows["ETH"].price_usd == Decimal("3000.25") and rows["ETH"].price_source == "CoinGecko"
+    assert rows["ETH"].value_usd == (rows["ETH"].balance * Decimal("3000.25")).quantize(Decimal("0.01"))
+    assert rows["USDC"].price_source.startswith("USDC peg")  # not in the canned answer: on-chain kept
+    assert online.total_usd != onchain.total_usd
+    from tests.conftest import free_port
+    fallback = refresh_portfolio(session, [me], coingecko_url=f"http://127.0.0.1:{free_port()}")
+    assert {r.symbol: r.price_source for r in fallback.rows}["ETH"].startswith("Uniswap V3")
+    with pytest.raises(Exception, match="unknown price source"):
+        set_price_source(session.store, "binance")
+    assert usdc in {r.address for r in online.rows}

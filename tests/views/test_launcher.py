@@ -136,6 +136,17 @@ def test_settings_page_sets_the_platform_fee(qtbot, store, shown_boxes):
     assert store.get_setting("platform_fee_recipient") == "0x000000000000000000000000000000000000dEaD"
 
 
+def test_settings_page_chooses_the_price_source(qtbot, store):
+    page = SettingsPage(store, store.home, "demo")
+    qtbot.addWidget(page)
+    assert page.price_source.currentData() == "onchain"
+    page.price_source.setCurrentIndex(page.price_source.findData("coingecko"))
+    assert store.get_setting("portfolio.price_source") == "coingecko"
+    again = SettingsPage(store, store.home, "demo")
+    qtbot.addWidget(again)
+    assert again.price_source.currentData() == "coingecko"
+
+
 def test_offline_opens_the_window_without_starting_or_probing_a_chain(qtbot, tmp_path):
     home = tmp_path / "offline"
     with Store.open(home) as store:

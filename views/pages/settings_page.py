@@ -26,6 +26,7 @@ from app.index.planner import (
     set_platform_fee,
 )
 from app.networks import load_networks
+from app.portfolio.refresh import PRICE_SOURCE_SETTING, set_price_source
 from app.settings import validate_rpc_url
 from app.store import Store
 from app.wallets import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES
@@ -82,6 +83,12 @@ class SettingsPage(QWidget):
         fee_row.addWidget(self.fee_recipient, 1)
         fee_row.addWidget(self.fee_save)
         form.addRow("Platform fee:", fee_row)
+        self.price_source = QComboBox(self)
+        self.price_source.addItem("On-chain (Uniswap pool mid prices)", "onchain")
+        self.price_source.addItem("CoinGecko (online; on-chain for what it lacks)", "coingecko")
+        self.price_source.setToolTip("Where the Portfolio page takes USD prices from; every price "
+                                     "shows its source and time.")
+        form.addRow("Prices:", self.price_source)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 24)
@@ -99,6 +106,10 @@ class SettingsPage(QWidget):
             self.fee_bps.setValue(int(store.get_setting(PLATFORM_FEE_SETTING, 0)))
             self.fee_recipient.setText(store.get_setting(PLATFORM_FEE_RECIPIENT_SETTING) or "")
         self.fee_save.clicked.connect(self.save_platform_fee)
+        if store is not None:
+            index = self.price_source.findData(store.get_setting(PRICE_SOURCE_SETTING, "onchain"))
+            self.price_source.setCurrentIndex(max(index, 0))
+        self.price_source.currentIndexChanged.connect(self._save_price_source)
         self.network_box.currentIndexChanged.connect(self._load)
         self.save_button.clicked.connect(self.save)
         self.rpc_edit.returnPressed.connect(self.save)
@@ -113,6 +124,11 @@ class SettingsPage(QWidget):
             return
         self.feedback.setText(f"Platform fee: {self.fee_bps.value()} bps, taken in the same transaction."
                               if self.fee_bps.value() else "No platform fee.")
+
+    def _save_price_source(self) -> None:
+        if self.store is not None:
+            set_price_source(self.store, self.price_source.currentData())
+            self.feedback.setText(f"Prices from {self.price_source.currentText()} from the next refresh.")
 
     def _save_auto_lock(self, minutes: int) -> None:
         if self.store is not None:
