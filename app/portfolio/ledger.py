@@ -5,8 +5,9 @@ Per account, a transaction that takes some assets and gives others is a trade: i
 the quote side's (USDC at its peg, ETH/WETH at the ETH price), else what was given, and that
 value is the proceeds of what left and the cost of what came, split by market value. Only one
 side: a receive (cost = market value) or a send (proceeds = market value). Gas is a disposal of
-ETH at its value, and that value is a fee: added to the cost of what the transaction bought,
-else deducted from what it sold, else (an approval, a failed transaction) a cost on its own.
+ETH at its value, and that value is a fee: deducted from the proceeds of a sale (into USDC or
+ETH), else added to the cost of what the transaction bought, else deducted from what it sent,
+else (an approval, a failed transaction) a cost on its own.
 
 ``events_for_tx`` is pure; ``build_ledger`` reads and writes SQLite only (works offline) and is
 incremental: a transaction already in the ledger is not derived again. ``reconcile`` then
@@ -108,7 +109,7 @@ def events_for_tx(tx: ChainTx, moves: Iterable[TokenMove], mine: set[str], decim
         for account in sorted(flows):
             events += _account_events(account, flows[account], tx, decimals, prices, quote_assets)
         if tx.from_address in mine and tx.gas_wei:
-            events = _with_gas(events, tx, prices)
+            events = _with_gas(events, tx, prices, quote_assets)
     return events
 
 
@@ -173,7 +174,7 @@ def _split(total: Decimal | None, side: dict[str, int], valued: dict) -> dict[st
     return {t: total * v / whole for t, v in values.items()}
 
 
-def _with_gas(events: list[LedgerEvent], tx: ChainTx, prices: PriceBook) -> list[LedgerEvent]:
+def _with_gas(events: list[LedgerEvent], tx: ChainTx, prices: PriceBook, quote_assets: set[str]) -> list[LedgerEvent]:
     sender = tx.from_address
     found = prices.at(NATIVE_ADDRESS, tx.timestamp)
     fee = (Decimal(tx.gas_wei).scaleb(-18) * found[0]).quantize(USD) if found else ZERO
@@ -181,7 +182,8 @@ def _with_gas(events: list[LedgerEvent], tx: ChainTx, prices: PriceBook) -> list
     mine = [e for e in events if e.account == sender]
     bought = [e for e in mine if e.kind == "acquisition"]
     sold = [e for e in mine if e.kind == "disposal"]
-    carriers = bought or sold
+    is_sale = bool(sold) and bool(bought) and all(e.token in quote_assets for e in bought)
+    carriers = sold if is_sale else (bought or sold)  # a sale's fee reduces its proceeds
     gas_fee = ZERO if carriers else fee
     if carriers:
         whole = sum((e.value_usd for e in carriers), ZERO)
