@@ -72,6 +72,7 @@ class AnvilNode:
         if not binary.exists():
             raise DevnetError("anvil is not installed; run `basketry devnet start` to install it")
         self.dir.mkdir(parents=True, exist_ok=True)
+        prune_stale_genesis(self.state_file)
         port = port or (DEFAULT_PORT if _port_free(DEFAULT_PORT) else _free_port())
         log_start = self.log_file.stat().st_size if self.log_file.exists() else 0
         command = [
@@ -119,6 +120,33 @@ class AnvilNode:
             os.kill(info.pid, signal.SIGKILL)
         self.node_file.unlink(missing_ok=True)
         return True
+
+
+def prune_stale_genesis(state_file: Path) -> int:
+    """Drop the extra block-0 entries from anvil's state dump; return how many.
+
+    anvil makes a fresh genesis block at every start and its dump keeps them all next to the
+    loaded chain's own. On load, whichever block 0 comes last wins, and the dump's order is a
+    hash map's: after two or three restarts the chain came back with another genesis hash (so
+    the demo network was redeployed: balances and history gone). The chain's genesis is the
+    oldest one: every later start made its own at a later wall-clock time.
+    """
+    if not state_file.exists():
+        return 0
+    try:
+        state = json.loads(state_file.read_text())
+        blocks = state["blocks"]
+        genesis = [b for b in blocks if int(b["header"]["number"], 16) == 0]
+    except (ValueError, KeyError, TypeError):
+        return 0  # not a dump we understand: anvil reports it loudly at start
+    if len(genesis) < 2:
+        return 0
+    keep = min(genesis, key=lambda b: int(b["header"]["timestamp"], 16))
+    state["blocks"] = [b for b in blocks if int(b["header"]["number"], 16) != 0 or b is keep]
+    tmp = state_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state))
+    tmp.replace(state_file)
+    return len(genesis) - 1
 
 
 def _is_our_anvil(pid: int) -> bool:

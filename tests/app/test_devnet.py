@@ -154,13 +154,14 @@ def test_stop_and_start_keep_block_height_balances_and_genesis(own_devnet):
     stamp = client.block("latest")["timestamp"]
     assert own_devnet.stop()
     assert not own_devnet.status().running
-    # stopped for longer than a block interval, then restarted twice: anvil's dump keeps the
-    # genesis of each start, and it refuses a next timestamp before the newest of them, so the
-    # chain must resume at the present (the third start failed before)
-    time.sleep(BLOCK_TIMESTAMP_INTERVAL + 2)
+    # restarted several times: anvil's dump gathered one genesis block per start and, after two
+    # or three, loaded another one: a new genesis hash, so the demo chain was redeployed
+    # (balances and history gone). Every restart must bring back the same chain.
+    for _ in range(3):
+        second = own_devnet.start(block_time=None, port=port)
+        assert client.genesis_hash() == first.deployment["genesis_hash"] and second.block == block
+        assert own_devnet.stop()
     restarted_at = int(time.time())
-    own_devnet.start(block_time=None, port=port)
-    assert own_devnet.stop()
     second = own_devnet.start(block_time=None, port=port)
     assert not second.reused
     assert second.block == block
@@ -168,7 +169,7 @@ def test_stop_and_start_keep_block_height_balances_and_genesis(own_devnet):
     assert second.deployment["genesis_hash"] == client.genesis_hash() == first.deployment["genesis_hash"]
     client.rpc("anvil_mine", ["0x2"])  # time goes on, never backwards, 12 s a block again
     resumed, after = client.block(block + 1)["timestamp"], client.block(block + 2)["timestamp"]
-    assert resumed >= max(stamp + BLOCK_TIMESTAMP_INTERVAL, restarted_at)
+    assert resumed >= max(stamp + BLOCK_TIMESTAMP_INTERVAL, restarted_at)  # never before a restart
     assert after == resumed + BLOCK_TIMESTAMP_INTERVAL
 
 
@@ -191,3 +192,21 @@ def test_lost_state_is_redeployed_not_trusted(own_devnet):
     client = ChainClient(second.rpc_url)
     assert len(client.code(second.deployment["contracts"]["weth"])) > 0
     assert second.deployment["genesis_hash"] != first.deployment["genesis_hash"]
+
+
+def test_stale_genesis_blocks_are_pruned_from_the_dump_keeping_the_oldest(tmp_path):
+    from app.devnet.node import prune_stale_genesis
+
+    def block(number: int, stamp: int) -> dict:
+        return {"header": {"number": hex(number), "timestamp": hex(stamp)}, "transactions": []}
+
+    dump = tmp_path / "state.json"
+    dump.write_text(json.dumps({"blocks": [block(1, 112), block(0, 300), block(0, 100), block(0, 200),
+                                           block(2, 124)], "best_block_number": "0x2"}))
+    assert prune_stale_genesis(dump) == 2
+    kept = json.loads(dump.read_text())
+    assert [(int(b["header"]["number"], 16), int(b["header"]["timestamp"], 16)) for b in kept["blocks"]] == [
+        (1, 112), (0, 100), (2, 124)]
+    assert kept["best_block_number"] == "0x2" and prune_stale_genesis(dump) == 0
+    (tmp_path / "broken.json").write_text("{not json")
+    assert prune_stale_genesis(tmp_path / "broken.json") == 0 and prune_stale_genesis(tmp_path / "none.json") == 0
