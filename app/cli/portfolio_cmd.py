@@ -129,13 +129,22 @@ def _portfolio_text(portfolio: Portfolio, reason: str | None) -> str:
         head += f" [{reason}]"
     lines = [head, f"{'asset':<10} {'balance':>24} {'price USD':>14} {'value USD':>14}  price source"]
     for row in portfolio.rows:
-        lines.append(f"{row.symbol:<10} {row.balance.normalize():>24f} {_fmt(row.price_usd, 4):>14} "
+        lines.append(f"{row.symbol:<10} {row.balance.normalize():>24f} {_price(row.price_usd):>14} "
                      f"{_fmt(row.value_usd, 2):>14}  {row.price_source or 'no price'}"
                      + (f" ({iso(row.price_as_of)})" if row.price_as_of else ""))
     lines.append(f"{'total':<10} {'':>24} {'':>14} {_fmt(portfolio.total_usd, 2):>14}")
     if portfolio.unpriced:
         lines.append("Not priced (not in the total): " + ", ".join(portfolio.unpriced))
     return "\n".join(lines)
+
+
+def _price(value: Decimal | None) -> str:
+    """Enough digits to tell a SHIB price from zero: 4 places, or 4 significant digits below $1."""
+    if value is None:
+        return "—"
+    if value >= 1 or value == 0:
+        return _fmt(value, 4)
+    return f"{value:.{max(4, -value.adjusted() + 3)}f}"
 
 
 def _fmt(value: Decimal | None, places: int) -> str:
