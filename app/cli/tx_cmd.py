@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from pathlib import Path
 
 from app.accounts import AccountRegistry
@@ -10,13 +12,17 @@ from app.cli.context import CliContext
 from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
-from app.errors import InvalidInput
+from app.errors import ChainUnavailable, InvalidInput
+from app.networks import get_network
+from app.portfolio.activity import ActivityItem, load_activity
+from app.portfolio.view import chain_key_offline
 from app.session import ChainSession
 from app.store import Store
 from app.transfers import plan_send
 from app.tx import lifecycle
 from app.tx.describe import describe_transaction
-from app.tx.journal import JournalEntry
+from app.tx.journal import ChainKey
+from app.units import format_units
 from app.wallets import WalletService
 
 
@@ -29,8 +35,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     send.add_argument("--password-stdin", action="store_true")
     send.set_defaults(handler=run_send)
 
-    activity = commands.add_parser("activity", help="the transaction journal")
-    activity.add_argument("--limit", type=int, default=100)
+    activity = commands.add_parser("activity", help="the journal and the transactions found in the history, "
+                                    "each trade with predicted against realised")
+    activity.add_argument("--limit", type=int, default=100, help="at most this many, newest first (default 100)")
+    activity.add_argument("--offline", action="store_true",
+                          help="from the local store only (also used when the RPC cannot be reached)")
     activity.set_defaults(handler=run_activity)
 
     tx = commands.add_parser("tx", help="air-gapped signing, speed-up and cancel")
@@ -55,14 +64,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     tx.set_defaults(handler=run_tx)
 
 
-def entry_json(entry: JournalEntry) -> dict:
-    receipt = entry.receipt or {}
-    summary = entry.summary or {}
-    return {"hash": entry.tx_hash, "kind": entry.kind, "status": entry.status, "nonce": entry.nonce,
-            "from": entry.account, "to": summary.get("to"), "value": summary.get("value"),
-            "method": summary.get("method"), "gas_used": receipt.get("gasUsed"),
-            "block": receipt.get("blockNumber"), "error": entry.error, "replaces": entry.replaces_id,
-            "created_at": entry.created_at}
+def item_json(item: ActivityItem) -> dict:
+    """One activity row: the journal's fields, plus where it comes from (app or external), its
+    time, fee, token movements and, for a trade the app made, predicted-vs-realised rows."""
+    summary = item.summary or {}
+    return {"hash": item.hash, "kind": item.kind, "status": item.status, "source": item.source,
+            "time": item.time, "time_utc": _utc(item.time), "nonce": item.nonce, "from": item.account,
+            "to": item.to, "value": summary.get("value"), "method": summary.get("method"),
+            "gas_used": item.gas_used, "fee": format_units(int(item.fee.scaleb(18)), 18) if item.fee is not None else None,
+            "block": item.block,
+            "error": item.error, "replaces": item.replaces_id, "created_at": item.created_at,
+            "movements": [m.to_json() for m in item.movements],
+            "comparison_kind": item.comparison_kind, "comparison": [r.to_json() for r in item.comparison]}
 
 
 def run_send(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -88,13 +101,50 @@ def run_send(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_activity(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Online: the session is opened as for any command (journal entries left open settle), but
+    the history is not read here (`basketry portfolio` does). Offline (asked, or the RPC cannot
+    be reached): the chain this network served last, from SQLite alone."""
+    if args.limit < 1:
+        raise InvalidInput("--limit must be at least 1")
     with Store.open(ctx.home) as store:
-        session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
-        rows = [entry_json(e) for e in session.journal.entries(limit=args.limit)]
-    text = "\n".join(f"{r['status']:<10} {r['kind']:<8} nonce {r['nonce']:<4} {r['hash']}  {r['value'] or ''}"
-                     for r in rows) or "No transactions yet."
-    emit({"transactions": rows}, ctx.as_json, text)
+        accounts = [a.address for a in AccountRegistry(store).all()]
+        reason = "offline (asked)" if args.offline or ctx.offline else None
+        session = None
+        if reason is None:
+            try:
+                session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
+            except (ChainUnavailable, InvalidInput) as exc:  # unreachable, or no RPC (demo not running)
+                if store.known_genesis(get_network(ctx.network).chain_id, ctx.network) is None:
+                    raise  # nothing stored to fall back on: the real reason
+                reason = f"offline: {exc}"
+                print(f"basketry: {reason}; showing what was last stored", file=sys.stderr)
+        if session is not None:
+            key = ChainKey(session.chain_id, session.connection.genesis_hash)
+            items = load_activity(store, key, accounts, limit=args.limit, journal=session.journal,
+                                  token_names=session.token_labels())
+        else:
+            key = chain_key_offline(store, get_network(ctx.network))
+            items = load_activity(store, key, accounts, limit=args.limit)
+    lines = [f"[{reason}]"] if reason else []
+    lines += [_activity_line(i) for i in items] or ["No transactions yet."]
+    emit({"network": ctx.network, "chain_id": key.chain_id, "offline": reason is not None,
+          "offline_reason": reason, "transactions": [item_json(i) for i in items]}, ctx.as_json, "\n".join(lines))
     return 0
+
+
+def _utc(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
+def _activity_line(item: ActivityItem) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.time))
+    moved = ", ".join(f"{'+' if m.direction == 'in' else '-'}{m.amount:f} {m.symbol or m.token}"
+                      for m in item.movements)
+    text = f"{when}  {item.status:<9} {item.kind:<14} {item.hash or '(unsigned)'}  {moved}"
+    for row in item.comparison:
+        text += (f"\n    {row.what:<22} predicted {row.predicted or '-':>22}  realised {row.realised or '-':>22}"
+                 + (f"  ({row.difference})" if row.difference is not None else ""))
+    return text
 
 
 def run_tx(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -58,6 +58,7 @@ class ActivityItem:
     movements: list[Movement] = field(default_factory=list)
     comparison: list[ComparisonRow] = field(default_factory=list)
     comparison_kind: str | None = None  # the preview's kind, when there is one
+    entry: JournalEntry | None = None   # the app's own: its journal entry (speed-up, cancel)
 
 
 @dataclass(frozen=True)
@@ -132,28 +133,31 @@ def _journal_item(entry: JournalEntry, tx: _ChainTx | None, moves: list[tuple], 
         gas_used=gas_used, fee=fee, summary=entry.summary, error=entry.error, entry_id=entry.id,
         replaces_id=entry.replaces_id, created_at=entry.created_at,
         movements=_movements(tx, moves, mine, names, native) if tx is not None else [],
-        comparison=comparison, comparison_kind=comparison_kind)
+        comparison=comparison, comparison_kind=comparison_kind, entry=entry)
 
 
 def _movements(tx: _ChainTx, moves: list[tuple], mine: set[str] | None,
                names: Mapping[str, tuple[str, int]], native: str) -> list[Movement]:
-    """The transaction's movements in and out of the user's accounts: ERC-20 transfers, then
-    the native value it carried (a successful transaction's only)."""
+    """What moved in and out of the user's accounts, one line per (direction, account, asset):
+    ERC-20 transfers, then the native value a successful transaction carried. The counterparty
+    is named when there was one only."""
     flows = list(moves)
     if tx.success and tx.value and tx.to_address:
         flows.append((NATIVE_ADDRESS, tx.from_address, tx.to_address, tx.value))
-    found = []
+    totals: dict[tuple[str, str, str], list] = {}
     for token, sender, receiver, amount in flows:
-        known = names.get(token.lower())
-        if token == NATIVE_ADDRESS:
-            known = (native, 18)
-        symbol, decimals = known if known else (None, 0)
-        quantity = Decimal(amount).scaleb(-decimals) if decimals else Decimal(amount)
-        if mine is None or sender.lower() in mine:
-            found.append(Movement("out", sender, receiver, token, symbol, quantity))
-        if mine is None or receiver.lower() in mine:
-            found.append(Movement("in", receiver, sender, token, symbol, quantity))
-    return found
+        for direction, account, other in (("out", sender, receiver), ("in", receiver, sender)):
+            if mine is None or account.lower() in mine:
+                line = totals.setdefault((direction, account, token), [0, set()])
+                line[0] += amount
+                line[1].add(other)
+    found = []
+    for (direction, account, token), (amount, others) in totals.items():
+        symbol, decimals = (native, 18) if token == NATIVE_ADDRESS else names.get(token.lower(), (None, 0))
+        quantity = Decimal(amount).scaleb(-decimals).normalize() if amount else Decimal(0)
+        found.append(Movement(direction, account, next(iter(others)) if len(others) == 1 else None, token,
+                              symbol, quantity))
+    return sorted(found, key=lambda m: m.direction == "in")   # what left, then what came
 
 
 # --- SQLite reads ------------------------------------------------------------------------------
