@@ -31,6 +31,11 @@ TABLES = {
     "lots",
     "vaults",
     "vault_samples",
+    "balances",
+    "portfolio_snapshots",
+    "chain_txs",
+    "ledger_events",
+    "pnl_reports",
 }
 
 TRY_OPEN = """
