@@ -19,6 +19,8 @@ def to_decimal(value: object, what: str = "amount") -> Decimal:
 
     Raises TypeError for a float, a bool or any other type; ValueError for a string that is
     not a number, or for NaN/infinity."""
+    if type(value) is Decimal and value.is_finite():  # the common case, first
+        return value
     if isinstance(value, bool) or isinstance(value, float):
         raise TypeError(f"{what} must be a Decimal, not {type(value).__name__} ({value!r})")
     if isinstance(value, Decimal):

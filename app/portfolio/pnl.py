@@ -4,13 +4,23 @@ settings it ran with (method, precision, event count and digest, the prices used
 
 from __future__ import annotations
 
+import bisect
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from app.accounting import DEFAULT_METHOD, Accountant, Acquisition, Disposal, Report, compute
+from app.accounting import (
+    DEFAULT_METHOD,
+    Accountant,
+    Acquisition,
+    Disposal,
+    Holding,
+    RealisedDisposal,
+    Report,
+)
+from app.accounting.cost_basis import paused_gc
 from app.accounting.money import ACCOUNTING_CONTEXT, ZERO
 from app.portfolio.records import latest_prices, stored_assets
 from app.store import Store
@@ -39,7 +49,7 @@ class PnlResult:
     fees_usd: Decimal
     positions: list[PositionPnl]
     settings: dict
-    adjustments: int          # opening balances and unexplained differences in the ledger
+    adjustments: int          # differences the history does not explain (label "adjustment")
     report_id: int | None = None
 
     def to_json(self) -> dict:
@@ -59,44 +69,134 @@ def _position_json(p: PositionPnl) -> dict:
 
 def load_events(store: Store, key: ChainKey, accounts: Iterable[str] | None = None) -> list[Acquisition | Disposal]:
     """The ledger as accounting events (whole units), in time order (an opening balance first
-    among events of the same second)."""
-    decimals = {a.address: a.decimals for a in stored_assets(store, key)}
-    wanted = None if accounts is None else set(accounts)
-    events: list[Acquisition | Disposal] = []
-    with localcontext(ACCOUNTING_CONTEXT):
-        for at, account, token, kind, quantity, value, fee, tx_hash, seq, label in store.db.execute(
-                "SELECT time, account_address, token_address, kind, quantity, value_usd, fee_usd, tx_hash, seq,"
-                " label FROM ledger_events WHERE chain_id = ? AND genesis_hash = ?"
-                " ORDER BY time, tx_hash IS NOT NULL, id", [key.chain_id, key.genesis_hash]):
-            if (wanted is not None and account not in wanted) or token not in decimals:
-                continue
-            amount = Decimal(quantity).scaleb(-decimals[token])
-            ref = f"{tx_hash}#{seq}" if tx_hash else label
-            event_type = Acquisition if kind == "acquisition" else Disposal
-            events.append(event_type(int(at), amount, Decimal(value), Decimal(fee), ref, token=token,
-                                     account=account))
-    return events
+    among events of the same second). Built with ``trusted`` (see ``ledger_entries``)."""
+    with paused_gc():
+        decimals = asset_decimals(store, key)
+        return [(Acquisition.trusted if acquired else Disposal.trusted)(
+                    time, quantity, amount, fee, ref, token, account)
+                for acquired, account, token, time, quantity, amount, fee, ref in ledger_entries(
+                    ledger_rows(store, key), decimals, _wanted(accounts))]
 
 
 def compute_pnl(store: Store, key: ChainKey, method: str = DEFAULT_METHOD,
                 accounts: Iterable[str] | None = None, save: bool = True) -> PnlResult:
     """The P&L of the stored ledger under ``method``, valued at the newest stored prices.
-    Raises ValueError for an unknown method."""
-    report = compute(load_events(store, key, accounts), method)
-    result = pnl_from_report(store, key, report)
+    Raises ValueError for an unknown method.
+
+    The same as ``pnl_from_report(store, key, compute(load_events(store, key, accounts),
+    method))``, without building the events."""
+    accountant = Accountant(method, keep_disposals=False)
+    with paused_gc():
+        rows = ledger_rows(store, key)
+        accountant.extend_checked(ledger_entries(rows, asset_decimals(store, key), _wanted(accounts)))
+        del rows
+    result = pnl_of_books(store, key, method, accountant.realised_by_position, accountant.holdings(),
+                          accountant.realised, accountant.fees, accountant.settings())
     return save_report(store, key, result) if save else result
 
 
-def pnl_from_report(store: Store, key: ChainKey, report: Report) -> PnlResult:
-    assets = {a.address: a for a in stored_assets(store, key)}
-    prices = latest_prices(store, key)
-    realized: dict[tuple[str, str], Decimal] = {}
-    positions = []
+def asset_decimals(store: Store, key: ChainKey) -> dict[str, int]:
+    return {a.address: a.decimals for a in stored_assets(store, key)}
+
+
+def _wanted(accounts: Iterable[str] | None) -> set[str] | None:
+    return None if accounts is None else set(accounts)
+
+
+# Ledger order: by time, an opening balance or adjustment (no transaction) first among the rows
+# of its second, then by id. SQLite would sort the whole ledger for that middle key, so the
+# transactions' rows come in index order (time, id) and the few others are merged in.
+_LEDGER_COLUMNS = ("id, time, account_address, token_address, kind = 'acquisition', quantity, value_usd, fee_usd,"
+                   " CASE WHEN tx_hash IS NULL OR tx_hash = '' THEN label ELSE tx_hash || '#' || seq END,"
+                   " tx_hash IS NULL")
+_TX_ROWS = (f"SELECT {_LEDGER_COLUMNS} FROM ledger_events WHERE chain_id = ? AND genesis_hash = ?"
+            " AND tx_hash IS NOT NULL ORDER BY time, id")
+_OTHER_ROWS = (f"SELECT {_LEDGER_COLUMNS} FROM ledger_events WHERE chain_id = ? AND genesis_hash = ?"
+               " AND tx_hash IS NULL ORDER BY time, id")
+# by the id (the rowid: a range read), not by the time index, which would read the whole ledger
+_ROWS_AFTER = (f"SELECT {_LEDGER_COLUMNS} FROM ledger_events WHERE +chain_id = ? AND +genesis_hash = ? AND id > ?"
+               " ORDER BY time, tx_hash IS NOT NULL, id")
+
+
+def ledger_rows(store: Store, key: ChainKey, after_id: int = 0) -> list[tuple]:
+    """The rows of ``ledger_events`` with an id above ``after_id``, in ledger order, as (id,
+    time, account, token, 1 for an acquisition else 0, quantity, value_usd, fee_usd, ref,
+    1 if without a transaction else 0); ref is ``tx_hash#seq``, else the label."""
+    chain = [key.chain_id, key.genesis_hash]
+    if after_id:
+        return store.db.execute(_ROWS_AFTER, [*chain, after_id]).fetchall()
+    with store.lock:   # both reads, or neither, before a reconcile rewrites the others
+        rows = store.db.execute(_TX_ROWS, chain).fetchall()
+        others = untracked_rows(store, key)
+    if not others:
+        return rows
+    merged, start = [], 0
+    for row in others:   # before the transactions' rows of its second, after the earlier ones
+        at = bisect.bisect_left(rows, row[1], lo=start, key=_row_time)
+        merged += rows[start:at]
+        merged.append(row)
+        start = at
+    merged += rows[start:]
+    return merged
+
+
+def untracked_rows(store: Store, key: ChainKey) -> list[tuple]:
+    """The ledger's rows without a transaction (opening balances, adjustments: reconcile
+    rewrites them), as ``ledger_rows``, ordered by time and id."""
+    return store.db.execute(_OTHER_ROWS, [key.chain_id, key.genesis_hash]).fetchall()
+
+
+def _row_time(row: tuple) -> int:
+    return row[1]
+
+
+def ledger_entries(rows: Iterable[tuple], decimals: dict[str, int],
+                   wanted: set[str] | None = None) -> Iterator[tuple]:
+    """The accounting entries (``Entry``'s fields) of ``ledger_rows`` whose asset is in
+    ``decimals`` (address -> decimals) and account in ``wanted`` (all if None), in whole units.
+
+    Rows are taken as ledger.py wrote them (checked then, from Decimal arithmetic that traps
+    overflow, so never NaN or infinite): only the signs are checked again, a zero quantity or a
+    negative amount raising ValueError as the event itself does."""
+    scales = {token: -places for token, places in decimals.items()}
     with localcontext(ACCOUNTING_CONTEXT):
-        for disposal in report.disposals:
+        for _id, at, account, token, acquired, quantity, value, fee, ref, _untracked in rows:
+            scale = scales.get(token)
+            if scale is None or (wanted is not None and account not in wanted):
+                continue
+            amount, money, fee_usd = Decimal(quantity).scaleb(scale), Decimal(value), Decimal(fee)
+            if amount <= ZERO or money < ZERO or fee_usd < ZERO:   # not as written: the event says why
+                (Acquisition if acquired else Disposal)(int(at), amount, money, fee_usd, ref, token=token,
+                                                        account=account)
+            yield acquired, account, token, int(at), amount, money, fee_usd, ref   # an Entry's fields
+
+
+def pnl_from_report(store: Store, key: ChainKey, report: Report) -> PnlResult:
+    return pnl_of_books(store, key, report.method, realized_by_position(report.disposals), report.holdings,
+                        report.realised_usd, report.fees_usd, report.settings)
+
+
+def realized_by_position(disposals: Iterable[RealisedDisposal]) -> dict[tuple[str, str], Decimal]:
+    """The realised P&L of each (account, token), summed in the disposals' order (as
+    ``Accountant.realised_by_position``)."""
+    realized: dict[tuple[str, str], Decimal] = {}
+    with localcontext(ACCOUNTING_CONTEXT):
+        for disposal in disposals:
             position = (disposal.account, disposal.token)
             realized[position] = realized.get(position, ZERO) + disposal.pnl_usd
-        held = {(h.account, h.token): h for h in report.holdings}
+    return realized
+
+
+def pnl_of_books(store: Store, key: ChainKey, method: str, realized: dict[tuple[str, str], Decimal],
+                 holdings: Iterable[Holding], realised_usd: Decimal, fees_usd: Decimal, settings: dict,
+                 adjustments: int | None = None) -> PnlResult:
+    """The PnlResult of books (per-position realised P&L, holdings, totals, the settings they
+    ran with) at the newest stored prices. ``adjustments`` is counted in SQLite unless given."""
+    assets = {a.address: a for a in stored_assets(store, key)}
+    prices = latest_prices(store, key)
+    positions = []
+    with localcontext(ACCOUNTING_CONTEXT):
+        held = {(h.account, h.token): h for h in holdings}
         unrealized_total = ZERO
         for position in sorted(set(held) | set(realized)):
             account, token = position
@@ -111,14 +211,21 @@ def pnl_from_report(store: Store, key: ChainKey, report: Report) -> PnlResult:
             positions.append(PositionPnl(account, token, assets[token].symbol if token in assets else token,
                                          quantity, cost.quantize(CENT), _cents(value), _cents(unrealized),
                                          realized.get(position, ZERO).quantize(CENT)))
-    settings = dict(report.settings)
+    settings = dict(settings)
     settings["prices"] = {t: {"usd": str(p.usd), "source": p.source, "observed_at": p.observed_at}
                           for t, p in sorted(prices.items())}
-    adjustments = store.db.execute(
-        "SELECT COUNT(*) FROM ledger_events WHERE chain_id = ? AND genesis_hash = ? AND label = 'adjustment'",
-        [key.chain_id, key.genesis_hash]).fetchone()[0]
-    return PnlResult(report.method, report.realised_usd.quantize(CENT), unrealized_total.quantize(CENT),
-                     report.fees_usd.quantize(CENT), positions, settings, int(adjustments))
+    if adjustments is None:
+        adjustments = count_adjustments(store, key)
+    return PnlResult(method, realised_usd.quantize(CENT), unrealized_total.quantize(CENT),
+                     fees_usd.quantize(CENT), positions, settings, int(adjustments))
+
+
+def count_adjustments(store: Store, key: ChainKey) -> int:
+    """Ledger rows labelled 'adjustment' (reconcile writes them without a transaction, which
+    lets SQLite find them by index instead of reading the whole ledger)."""
+    return int(store.db.execute(
+        "SELECT COUNT(*) FROM ledger_events WHERE chain_id = ? AND genesis_hash = ? AND tx_hash IS NULL"
+        " AND label = 'adjustment'", [key.chain_id, key.genesis_hash]).fetchone()[0])
 
 
 def _cents(value: Decimal | None) -> Decimal | None:
@@ -137,5 +244,6 @@ def save_report(store: Store, key: ChainKey, result: PnlResult) -> PnlResult:
                      result.positions, result.settings, result.adjustments, int(cursor.lastrowid))
 
 
-__all__ = ["Accountant", "PnlResult", "PositionPnl", "compute_pnl", "load_events", "pnl_from_report",
-           "save_report"]
+__all__ = ["Accountant", "PnlResult", "PositionPnl", "asset_decimals", "compute_pnl", "count_adjustments",
+           "ledger_entries", "ledger_rows", "load_events", "pnl_from_report", "pnl_of_books", "realized_by_position",
+           "save_report", "untracked_rows"]

@@ -37,3 +37,50 @@ def test_index_preview_benchmark_prints_a_complete_report():
     assert isinstance(targets["round_trips_at_most_4"], bool)
     assert targets["under_1s_at_100_legs"] is None  # no 100-leg basket in this configuration
     assert targets["saving_at_20_legs_above_15.7pct"] == {"estimated": None, "measured": None}
+
+
+def test_portfolio_benchmark_prints_a_complete_report(tmp_path):
+    """bench/portfolio.py with 2,000 events, one cold open, one recompute per method and two
+    single-trade updates: every section filled, every time positive (no target is asserted)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "portfolio.py"), "--events", "2000", "--runs", "1",
+         "--repeats", "1", "--trades", "2", "--home", str(tmp_path / "home")],
+        capture_output=True, text=True, timeout=240, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+
+    assert report["benchmark"] == "portfolio"
+    setup = report["setup"]
+    assert setup["events"] == 2000 and setup["accounts"] == 3
+    assert setup["assets"] == {"native": 1, "tokens": 30, "vaults": 3}
+    assert setup["positions"] > 0 and setup["snapshots"] > 0 and setup["prices"] > 0
+    assert setup["by_label"]["gas"] > 0 and setup["by_label"]["trade"] > 0
+
+    cold = report["cold_open"]
+    assert len(cold["runs"]) == 1
+    assert cold["process_total_s"]["max"] > cold["from_store_open_s"]["max"] > 0
+    assert cold["page"]["holdings"] > 0 and cold["page"]["pnl_positions"] > 0
+    assert min(cold["page"]["grab_px"]) > 0
+    assert cold["runs"][0]["maxrss_mb"] > 0
+
+    recompute = report["full_recompute"]
+    assert set(recompute) == {"fifo", "lifo", "hifo", "average"}
+    for method in recompute.values():
+        assert method["compute_pnl_s"]["median"] > 0 and method["by_public_steps_s"]["total"] > 0
+        assert method["same_result_both_ways"]
+    # every method books the same events
+    assert len({m["events_sha256"] for m in recompute.values()}) == 1
+
+    update = report["update_after_one_trade"]
+    assert update["rows_per_trade"] == 12
+    assert update["total_s"]["max"] >= update["catch_up_s"]["max"] > 0
+    assert update["matches_full_compute_pnl"] and update["full_recomputes"] == 0
+
+    peaks = report["memory"]["tracemalloc_peak_mb"]
+    assert peaks["compute_pnl_fifo"] > 0 and peaks["live_pnl_initial_load"] > 0
+    assert report["memory"]["cold_open_process_maxrss_mb"] > 0
+
+    met = report["targets"]["met"]
+    assert all(isinstance(v, bool) for v in met["cold_open_under_1s"].values())
+    assert set(met["full_recompute_under_1s"]) == set(recompute)
+    assert isinstance(met["update_after_one_trade_under_50ms"], bool)
