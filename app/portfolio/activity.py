@@ -16,6 +16,7 @@ from typing import Any
 
 from app.portfolio.assets import NATIVE_ADDRESS
 from app.portfolio.comparison import ComparisonRow, compare
+from app.portfolio.ledger import ChainTx, stored_chain_txs
 from app.store import Store
 from app.tx.journal import ChainKey, Journal, JournalEntry
 
@@ -61,18 +62,6 @@ class ActivityItem:
     entry: JournalEntry | None = None   # the app's own: its journal entry (speed-up, cancel)
 
 
-@dataclass(frozen=True)
-class _ChainTx:
-    block: int
-    timestamp: int
-    from_address: str
-    to_address: str | None
-    value: int
-    gas_used: int
-    gas_price: int
-    success: bool
-
-
 def load_activity(store: Store, key: ChainKey, accounts: Iterable[str] | None = None, *,
                   limit: int | None = None, journal: Journal | None = None,
                   token_names: Mapping[str, tuple[str, int]] | None = None) -> list[ActivityItem]:
@@ -109,7 +98,7 @@ def load_activity(store: Store, key: ChainKey, accounts: Iterable[str] | None = 
     return items[:limit] if limit else items
 
 
-def _journal_item(entry: JournalEntry, tx: _ChainTx | None, moves: list[tuple], preview: tuple | None,
+def _journal_item(entry: JournalEntry, tx: ChainTx | None, moves: list[tuple], preview: tuple | None,
                   mine: set[str] | None, names: Mapping[str, tuple[str, int]], native: str) -> ActivityItem:
     receipt = entry.receipt or {}
     gas_used = _int(receipt.get("gasUsed"))
@@ -119,7 +108,7 @@ def _journal_item(entry: JournalEntry, tx: _ChainTx | None, moves: list[tuple], 
         gas_used, price, block = tx.gas_used, tx.gas_price, tx.block
     fee = Decimal(gas_used * price).scaleb(-18) if gas_used is not None and price is not None else None
     if tx is None and entry.status == "confirmed":  # history not read yet: the native value sent
-        tx = _ChainTx(block or 0, entry.created_at, entry.account, entry.unsigned.get("to"),
+        tx = ChainTx(entry.tx_hash or "", block or 0, entry.created_at, entry.account, entry.unsigned.get("to"),
                       _int(entry.unsigned.get("value")) or 0, 0, 0, True)
     comparison, comparison_kind = [], None
     if preview is not None:
@@ -136,7 +125,7 @@ def _journal_item(entry: JournalEntry, tx: _ChainTx | None, moves: list[tuple], 
         comparison=comparison, comparison_kind=comparison_kind, entry=entry)
 
 
-def _movements(tx: _ChainTx, moves: list[tuple], mine: set[str] | None,
+def _movements(tx: ChainTx, moves: list[tuple], mine: set[str] | None,
                names: Mapping[str, tuple[str, int]], native: str) -> list[Movement]:
     """What moved in and out of the user's accounts, one line per (direction, account, asset):
     ERC-20 transfers, then the native value a successful transaction carried. The counterparty
@@ -170,11 +159,8 @@ def _token_names(store: Store, key: ChainKey, extra: Mapping[str, tuple[str, int
     return names
 
 
-def _chain_txs(store: Store, key: ChainKey) -> dict[str, _ChainTx]:
-    return {h.lower(): _ChainTx(int(b), int(ts), f, t, int(v), int(g), int(p), bool(s))
-            for h, b, ts, f, t, v, g, p, s in store.db.execute(
-                "SELECT tx_hash, block, timestamp, from_address, to_address, value, gas_used, effective_gas_price,"
-                " success FROM chain_txs WHERE chain_id = ? AND genesis_hash = ?", [key.chain_id, key.genesis_hash])}
+def _chain_txs(store: Store, key: ChainKey) -> dict[str, ChainTx]:
+    return {tx.tx_hash.lower(): tx for tx in stored_chain_txs(store, key)}
 
 
 def _transfers(store: Store, key: ChainKey) -> dict[str, list[tuple[str, str, str, int]]]:

@@ -208,6 +208,15 @@ class LedgerUpdate:
     adjustments: int      # opening balances and adjustments after reconciling
 
 
+def stored_chain_txs(store: Store, key: ChainKey) -> list[ChainTx]:
+    """Every stored transaction of the history, in chain order."""
+    return [ChainTx(h, int(b), int(ts), f, t, int(v), int(g), int(p), bool(s)) for h, b, ts, f, t, v, g, p, s in
+            store.db.execute(
+                "SELECT tx_hash, block, timestamp, from_address, to_address, value, gas_used, effective_gas_price,"
+                " success FROM chain_txs WHERE chain_id = ? AND genesis_hash = ? ORDER BY block, tx_index",
+                [key.chain_id, key.genesis_hash])]
+
+
 def quote_assets_of(usdc: str | None, weth: str | None) -> set[str]:
     return {a for a in (usdc, weth, NATIVE_ADDRESS) if a}
 
@@ -219,10 +228,7 @@ def build_ledger(store: Store, key: ChainKey, accounts: Iterable[str], quote_ass
     done = {r[0] for r in store.db.execute(
         "SELECT DISTINCT tx_hash FROM ledger_events WHERE chain_id = ? AND genesis_hash = ? AND tx_hash IS NOT NULL",
         chain)}
-    txs = [ChainTx(h, b, ts, f, t, int(v), int(g), int(p), bool(s)) for h, b, ts, f, t, v, g, p, s in store.db.execute(
-        "SELECT tx_hash, block, timestamp, from_address, to_address, value, gas_used, effective_gas_price, success"
-        " FROM chain_txs WHERE chain_id = ? AND genesis_hash = ? ORDER BY block, tx_index", chain)
-        if h not in done]
+    txs = [tx for tx in stored_chain_txs(store, key) if tx.tx_hash not in done]
     if not txs:
         return LedgerUpdate(0, 0, reconcile(store, key, mine))
     moves: dict[str, list[TokenMove]] = {}
