@@ -17,10 +17,10 @@ from eth_utils import to_checksum_address
 
 from app.errors import ChainError
 from app.history.scan import scan_transfers
+from app.portfolio.assets import Asset
 from app.portfolio.pricing import price_assets
 from app.portfolio.reader import portfolio_assets, read_state
 from app.portfolio.records import record_prices
-from app.portfolio.refresh import session_key
 from app.session import ChainSession
 
 BATCH = 50
@@ -38,7 +38,8 @@ class HistorySync:
 
 def sync_history(session: ChainSession, addresses: Iterable[str],
                  progress: Callable[[str, int, int], None] | None = None,
-                 cancel: threading.Event | None = None, to_block: int | None = None) -> HistorySync:
+                 cancel: threading.Event | None = None, to_block: int | None = None,
+                 assets: list[Asset] | None = None) -> HistorySync:
     """Scan (up to ``to_block``, default the latest), then fetch every new transaction's details and price its block.
     ``progress(stage, done, total)``; ``cancel`` stops between ranges or batches (what was done
     is kept). Raises ChainError if the node fails."""
@@ -59,7 +60,7 @@ def sync_history(session: ChainSession, addresses: Iterable[str],
         report("Reading transactions", start + len(chunk), len(hashes))
     priced = unpriced = 0
     if blocks and not (cancel is not None and cancel.is_set()):
-        assets = portfolio_assets(session)
+        assets = portfolio_assets(session) if assets is None else assets
         ordered = sorted(blocks)
         for index, block in enumerate(ordered):
             if cancel is not None and cancel.is_set():
@@ -71,7 +72,7 @@ def sync_history(session: ChainSession, addresses: Iterable[str],
                 continue
             prices = price_assets(assets, state.pools, state.share_prices, session.network.usdc,
                                   session.network.wrapped_native)
-            record_prices(session.store, session_key(session), prices, state.timestamp, state.block)
+            record_prices(session.store, session.journal.chain, prices, state.timestamp, state.block)
             priced += 1
             report("Pricing history", index + 1, len(ordered))
     return HistorySync(scan.scanned_to, scan.found, added, priced, unpriced,

@@ -247,7 +247,7 @@ def build_ledger(store: Store, key: ChainKey, accounts: Iterable[str], quote_ass
             rows.append(_row(key, tx.tx_hash, seq, tx.timestamp, tx.block, event))
     with store.lock, store.db.conn:
         store.db.conn.executemany(_INSERT, rows)
-    return LedgerUpdate(len(txs), len(rows), reconcile(store, key, mine))
+    return LedgerUpdate(len(txs), len(rows), reconcile(store, key, mine, decimals=decimals, prices=prices))
 
 
 _INSERT = ("INSERT OR IGNORE INTO ledger_events (chain_id, genesis_hash, tx_hash, seq, time, block, account_address,"
@@ -260,9 +260,11 @@ def _row(key: ChainKey, tx_hash: str | None, seq: int, time: int, block: int, ev
             str(event.quantity), str(event.value_usd), str(event.fee_usd), event.label, event.price_source)
 
 
-def reconcile(store: Store, key: ChainKey, accounts: set[str]) -> int:
+def reconcile(store: Store, key: ChainKey, accounts: set[str], *, decimals: Mapping[str, int] | None = None,
+              prices: PriceBook | None = None) -> int:
     """Replace the opening balances and adjustments so each position's ledger quantity equals
-    its last-seen balance. Returns how many were written."""
+    its last-seen balance (``decimals`` and ``prices``: as stored, if the caller has them
+    already). Returns how many were written."""
     chain = [key.chain_id, key.genesis_hash]
     balances = {(b.account, b.token): b for b in stored_balances(store, key, accounts)}
     running: dict[tuple[str, str], list[int]] = {}   # position -> [quantity, lowest, first time, first block]
@@ -272,8 +274,8 @@ def reconcile(store: Store, key: ChainKey, accounts: set[str]) -> int:
         state = running.setdefault((account, token), [0, 0, time, block])
         state[0] += int(quantity) if kind == "acquisition" else -int(quantity)
         state[1] = min(state[1], state[0])
-    prices = PriceBook(price_history(store, key))
-    decimals = {a.address: a.decimals for a in stored_assets(store, key)}
+    prices = PriceBook(price_history(store, key)) if prices is None else prices
+    decimals = {a.address: a.decimals for a in stored_assets(store, key)} if decimals is None else decimals
     rows = []
     for position in sorted(set(running) | set(balances)):
         account, token = position

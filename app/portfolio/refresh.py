@@ -21,7 +21,6 @@ from app.portfolio.reader import portfolio_assets, read_state
 from app.portfolio.records import record_balances, record_prices, record_snapshot
 from app.portfolio.view import Portfolio, load_portfolio
 from app.session import ChainSession
-from app.tx.journal import ChainKey
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +35,18 @@ def set_price_source(store, source: str) -> None:
     store.set_setting(PRICE_SOURCE_SETTING, source)
 
 
-def session_key(session: ChainSession) -> ChainKey:
-    return ChainKey(session.chain_id, session.connection.genesis_hash)
-
-
 def refresh_portfolio(session: ChainSession, accounts: Iterable[str], *,
-                      coingecko_url: str = COINGECKO_URL) -> Portfolio:
-    """Read, price and store the holdings of ``accounts``; return the portfolio as stored."""
+                      coingecko_url: str = COINGECKO_URL, assets: list[Asset] | None = None) -> Portfolio:
+    """Read, price and store the holdings of ``accounts`` (of ``assets``, default: every
+    ``portfolio_assets``); return the portfolio as stored."""
     accounts = list(accounts)
-    assets = portfolio_assets(session)
+    assets = portfolio_assets(session) if assets is None else assets
     state = read_state(session, assets, accounts)
     prices = price_assets(assets, state.pools, state.share_prices, session.network.usdc,
                           session.network.wrapped_native)
     if session.store.get_setting(PRICE_SOURCE_SETTING, "onchain") == "coingecko":
         prices.update(_coingecko_prices(assets, prices, coingecko_url))
-    key = session_key(session)
+    key = session.journal.chain
     record_balances(session.store, key, state.balances, state.block, state.timestamp)
     record_prices(session.store, key, prices, state.timestamp, state.block)
     with localcontext(ACCOUNTING_CONTEXT):

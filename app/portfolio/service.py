@@ -11,7 +11,8 @@ from app.index.market import COINGECKO_URL
 from app.networks import Network
 from app.portfolio.history import HistorySync, sync_history
 from app.portfolio.ledger import LedgerUpdate, build_ledger, quote_assets_of
-from app.portfolio.refresh import refresh_portfolio, session_key
+from app.portfolio.reader import portfolio_assets
+from app.portfolio.refresh import refresh_portfolio
 from app.portfolio.view import Portfolio, chain_key_offline, load_portfolio
 from app.session import ChainSession
 from app.store import Store
@@ -32,9 +33,11 @@ def update(session: ChainSession, accounts: Iterable[str],
     accounts = sorted(set(accounts))
     if progress:
         progress("Reading balances and prices", 0, 1)
-    portfolio = refresh_portfolio(session, accounts, coingecko_url=coingecko_url)
-    history = sync_history(session, accounts, progress=progress, cancel=cancel, to_block=portfolio.block)
-    ledger = build_ledger(session.store, session_key(session), accounts,
+    assets = portfolio_assets(session)  # once: the catalog read and recorded for both steps
+    portfolio = refresh_portfolio(session, accounts, coingecko_url=coingecko_url, assets=assets)
+    history = sync_history(session, accounts, progress=progress, cancel=cancel, to_block=portfolio.block,
+                           assets=assets)
+    ledger = build_ledger(session.store, session.journal.chain, accounts,
                           quote_assets_of(session.network.usdc, session.network.wrapped_native))
     return PortfolioUpdate(portfolio, history, ledger)
 

@@ -23,7 +23,6 @@ from app.index.trade_execute import execute_trade_plan
 from app.portfolio.assets import NATIVE_ADDRESS
 from app.portfolio.pnl import compute_pnl
 from app.portfolio.records import stored_balances
-from app.portfolio.refresh import session_key
 from app.portfolio.service import open_offline, update
 from app.vaults.actions import execute_vault_plan, plan_deposit, plan_withdraw
 from tests.app.test_index_buy import balance, session  # noqa: F401 (fixture)
@@ -89,7 +88,7 @@ def test_after_buys_rebalance_exit_and_a_vault_round_trip_the_store_matches_the_
     assert execute_vault_plan(session, plan_withdraw(session, vault, None, me), trader, prompts)["status"] == "confirmed"
 
     result = update(session, [me])
-    key = session_key(session)
+    key = session.journal.chain
     # each transaction was priced at the block before it (the node still has those states)
     assert result.history.blocks_priced >= 7 and result.history.blocks_unpriced == 0
     store = session.store
