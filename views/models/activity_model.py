@@ -14,6 +14,7 @@ from app.portfolio.assets import NATIVE_ADDRESS
 from app.portfolio.comparison import ComparisonRow
 from app.tx.journal import OPEN_STATES, JournalEntry
 from views.formatting import format_amount, full_amount, to_decimal
+from views.models.rows_model import RowsTableModel
 from views.widgets.common import MUTED_COLOR, OK_COLOR, WARNING_COLOR, mono_font
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -162,7 +163,7 @@ class ActivityModel(QAbstractTableModel):
         return value if column == self.VALUE else to
 
 
-class ComparisonModel(QAbstractTableModel):
+class ComparisonModel(RowsTableModel):
     """Predicted against realised of one trade: what, predicted, realised, difference, note."""
 
     WHAT, PREDICTED, REALISED, DIFFERENCE, NOTE = range(5)
@@ -179,19 +180,6 @@ class ComparisonModel(QAbstractTableModel):
 
     def rows(self) -> list[ComparisonRow]:
         return list(self._rows)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -13,7 +13,6 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -25,6 +24,7 @@ from app.accounting.money import ACCOUNTING_CONTEXT
 from app.portfolio.pnl import PnlResult
 from app.portfolio.view import HoldingRow, Portfolio
 from views.formatting import NO_VALUE, format_amount, format_usd, format_weight, full_amount
+from views.models.rows_model import RowsTableModel
 from views.widgets.common import MUTED_COLOR, OK_COLOR, WARNING_COLOR
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -61,7 +61,7 @@ def unrealized_by_token(pnl: PnlResult | None) -> dict[str, Decimal | None]:
     return totals
 
 
-class HoldingsModel(QAbstractTableModel):
+class HoldingsModel(RowsTableModel):
     ASSET, KIND, BALANCE, PRICE, VALUE, SHARE, UNREALIZED, SOURCE, PRICE_AS_OF = range(9)
     HEADERS = ("Asset", "Kind", "Balance", "Price", "Value", "Share", "Unrealized P&L", "Price source",
                "Price as of")
@@ -101,18 +101,6 @@ class HoldingsModel(QAbstractTableModel):
 
     def unrealized(self, row: HoldingRow) -> Decimal | None:
         return self._unrealized.get(row.address)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def text(self, row: int, column: int) -> str:
         return self.data(self.index(row, column)) or ""

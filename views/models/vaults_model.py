@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.units import format_units
 from app.vaults.catalog import VaultEntry
 from app.vaults.reader import VaultInfo
 from views.formatting import NO_VALUE, format_amount, full_amount, to_decimal
+from views.models.rows_model import RowsTableModel
 from views.widgets.common import MUTED_COLOR, OK_COLOR, WARNING_COLOR
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -78,7 +79,7 @@ def signed_amount(value: str | None) -> str:
     return ("\u2212" + shown) if number < 0 else ("+" + shown if number > 0 else shown)
 
 
-class VaultsModel(QAbstractTableModel):
+class VaultsModel(RowsTableModel):
     NAME, ASSET, APY, TVL, SHARES, VALUE, YIELD, FEES = range(8)
     HEADERS = ("Vault", "Asset", "APY (trailing)", "TVL", "Your shares", "Value", "Accrued yield", "Fees")
     NUMERIC = (TVL, SHARES, VALUE, YIELD)
@@ -102,18 +103,6 @@ class VaultsModel(QAbstractTableModel):
         for index, row in enumerate(self._rows):
             if row.address.lower() == address.lower():
                 return index
-        return None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
         return None
 
     def text(self, row: int, column: int) -> str:
