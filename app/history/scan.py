@@ -111,7 +111,7 @@ def scan_transfers(session: ChainSession, addresses: Iterable[str], tokens: Iter
 def _addresses(addresses: Iterable[str]) -> list[str]:
     if isinstance(addresses, str):
         addresses = [addresses]
-    wanted = sorted({_checksum(a, "address") for a in addresses})
+    wanted = sorted({_checksum(a, "address") for a in addresses}, key=str.lower)  # by value, not by case
     if not wanted:
         raise InvalidInput("no address to scan")
     return wanted
