@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from dataclasses import dataclass
-
-from eth_utils import is_address, to_checksum_address
+from typing import TYPE_CHECKING
 
 from app.errors import InvalidInput
-from app.store import Store
+from app.inputs import parse_address
+
+if TYPE_CHECKING:  # the CLI's parser reads app.wallets' defaults without opening SQLite
+    from app.store import Store
 
 log = logging.getLogger(__name__)
 KINDS = ("local", "watch", "ledger", "trezor")
@@ -44,7 +47,7 @@ class AccountRegistry:
         label = validate_label(label)
         if kind not in KINDS:
             raise InvalidInput(f"unknown account kind {kind!r}")
-        address = checksum(address)
+        address = parse_address(address)
         with self.store.lock, self.store.db.conn:
             self.ensure_label_free(label)
             self.store.db.execute(
@@ -105,16 +108,17 @@ _SELECT = ("SELECT id, label, address, kind, derivation_path, keyring_item, hd_i
 
 
 def validate_label(label: str) -> str:
+    """A name people read in lists and dialogs: any script, but no invisible or control
+    characters (a right-to-left override or a zero-width space makes two names look alike)."""
     cleaned = label.strip()
     if not cleaned or len(cleaned) > 64 or any(c in cleaned for c in "\n\r\t"):
         raise InvalidInput("an account name must be 1 to 64 characters on one line")
+    hidden = next((c for c in cleaned if unicodedata.category(c) in _HIDDEN_CATEGORIES), None)
+    if hidden is not None:
+        raise InvalidInput(f"an account name cannot contain U+{ord(hidden):04X} "
+                           f"{unicodedata.name(hidden, '(an invisible or control character)')}")
     return cleaned
 
 
-def checksum(address: str) -> str:
-    text = address.strip()
-    if not is_address(text):
-        raise InvalidInput(f"{address!r} is not an Ethereum address")
-    if text != text.lower() and text != text.upper().replace("0X", "0x") and text != to_checksum_address(text):
-        raise InvalidInput(f"{address} has a wrong checksum (mixed case that is not EIP-55): check for a typo")
-    return to_checksum_address(text)
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"}
+

@@ -12,7 +12,6 @@ from app.errors import InvalidInput
 from app.session import ChainSession
 from app.transfers import plan_send
 from app.tx import lifecycle
-from app.tx.describe import describe_transaction
 from app.tx.journal import JournalEntry
 from wallet import airgap
 from wallet.errors import SigningRefused
@@ -31,11 +30,11 @@ class ExportedTx:
 
 
 def export_unsigned(session: ChainSession, sender: str, to: str, amount_text: str,
-                    token_symbol: str | None = None) -> ExportedTx:
+                    token_symbol: str | None = None, *, allow_unusual_recipient: bool = False) -> ExportedTx:
     """Build and simulate the transfer, write the unsigned file, journal the export."""
-    plan = plan_send(session, sender, to, amount_text, token_symbol)
-    summary = describe_transaction(plan.tx, session.network.label, session.network.native_symbol,
-                                   session.token_labels())
+    plan = plan_send(session, sender, to, amount_text, token_symbol,
+                     allow_unusual_recipient=allow_unusual_recipient)
+    summary = plan.summary(session)
     text = airgap.export_unsigned(plan.tx, summary)
     unsigned = airgap.load_unsigned(text)
     entry_id = session.journal.record_exported(unsigned.sender, "send", int(plan.tx["nonce"]),

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.chain.client import ChainClient
 from app.devnet.manager import Devnet
 from app.errors import ChainMismatch, InvalidInput
 from app.networks import Network
 from app.store import Store
+
+# web3 is imported by verify_chain, the one place here that talks to a node: which RPC URL
+# (and its settings key) stays light.
+if TYPE_CHECKING:
+    from app.chain.client import ChainClient
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,8 @@ def verify_chain(network: Network, rpc_url: str, known_genesis: str | None,
     network's genesis changes legitimately on ``devnet reset``: its rows are keyed by genesis,
     so a new one starts a separate history instead of being refused.
     """
+    from app.chain.client import ChainClient
+
     client = ChainClient(rpc_url, timeout=timeout)
     chain_id = client.chain_id()
     if chain_id != network.chain_id:

@@ -6,15 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_utils import to_checksum_address
-
 from app.connection import Connection, connect, resolve_rpc_url
 from app.devnet.manager import Devnet
 from app.errors import InvalidInput
+from app.inputs import parse_address
 from app.networks import Network, get_network
 from app.store import Store
 from app.tx.journal import ChainKey, Journal, JournalEntry
-from app.tx.lifecycle import recover_open_entries
 
 
 @dataclass(frozen=True)
@@ -35,6 +33,8 @@ def network_for(home: Path, key: str) -> Network:
 
 
 def known_tokens(home: Path, network: Network) -> list[Token]:
+    from eth_utils import to_checksum_address  # keccak: loaded on first use
+
     if network.devnet:
         deployment = Devnet(home).deployment() or {"tokens": []}
         return [Token(t["symbol"], to_checksum_address(t["address"]), int(t["decimals"]))
@@ -61,6 +61,8 @@ class ChainSession:
     def open(cls, home: Path, network_key: str, store: Store, rpc: str | None = None) -> ChainSession:
         """Connect (chain id verified, genesis recorded) and settle open journal entries.
         Raises ChainUnavailable, ChainMismatch or InvalidInput (no RPC URL)."""
+        from app.tx.lifecycle import recover_open_entries  # the chain and signing code
+
         network = network_for(home, network_key)
         connection = connect(network, resolve_rpc_url(network, home, store, rpc), store)
         journal = Journal(store, ChainKey(connection.chain_id, connection.genesis_hash))
@@ -77,6 +79,8 @@ class ChainSession:
 
     def token(self, symbol_or_address: str) -> Token:
         wanted = symbol_or_address.strip()
+        if wanted[:2].lower() == "0x":
+            wanted = parse_address(wanted, "the token's address")
         for token in self.tokens:
             if token.symbol.lower() == wanted.lower() or token.address.lower() == wanted.lower():
                 return token

@@ -7,17 +7,20 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from eth_account import Account
-
-from app.accounts import AccountRecord, AccountRegistry, checksum
+from app.accounts import AccountRecord, AccountRegistry
 from app.errors import InvalidInput
-from app.store import Store
+from app.inputs import parse_address, parse_int
 from wallet.errors import DeviceError
-from wallet.keys import hd, keystore
-from wallet.keys.keyring_vault import KeyringVault
 from wallet.prompts import Prompts
-from wallet.signer import Signer
+
+# The key code (eth-account, scrypt, the OS keyring) is imported by the methods that use a key,
+# so listing accounts, watching one or reading the settings stays light.
+if TYPE_CHECKING:
+    from app.store import Store
+    from wallet.keys.keyring_vault import KeyringVault
+    from wallet.signer import Signer
 
 MIN_PASSWORD_LENGTH = 8
 DEFAULT_LEDGER_DEVICE = "hid"
@@ -42,10 +45,21 @@ class WalletService:
     def __init__(self, store: Store, vault: KeyringVault | None = None):
         self.store = store
         self.accounts = AccountRegistry(store)
-        self.vault = vault or KeyringVault()
+        self._vault = vault
+
+    @property
+    def vault(self) -> KeyringVault:
+        """The OS keyring (made on first use: accounts are listed without it)."""
+        if self._vault is None:
+            from wallet.keys.keyring_vault import KeyringVault
+
+            self._vault = KeyringVault()
+        return self._vault
 
     # --- software keys ---------------------------------------------------------------------
     def create(self, label: str, password: str, words: int = 12) -> CreatedWallet:
+        from wallet.keys import hd
+
         check_new_password(password)
         self.vault.check_backend()
         mnemonic = hd.new_mnemonic(words)
@@ -53,11 +67,17 @@ class WalletService:
         return CreatedWallet(record, mnemonic)
 
     def import_mnemonic(self, label: str, mnemonic: str, password: str, index: int = 0) -> AccountRecord:
+        from wallet.keys import hd
+
         check_new_password(password)
         self.vault.check_backend()
         return self._store_mnemonic(label, hd.validate_mnemonic(mnemonic), password, index)
 
     def import_private_key(self, label: str, key_hex: str, password: str) -> AccountRecord:
+        from eth_account import Account
+
+        from wallet.keys import keystore
+
         check_new_password(password)
         self.vault.check_backend()
         key = _parse_private_key(key_hex)
@@ -66,6 +86,8 @@ class WalletService:
 
     def import_keystore_file(self, label: str, text: str, password: str) -> AccountRecord:
         """A standard v3 keystore file, kept under the same password."""
+        from wallet.keys import keystore
+
         self.vault.check_backend()
         document = keystore.import_keystore(text, password)
         info = keystore.read_info(document)
@@ -73,6 +95,10 @@ class WalletService:
 
     def add_hd_account(self, existing_label: str, new_label: str, password: str) -> AccountRecord:
         """The next BIP-44 account (m/44'/60'/0'/0/i) of a stored recovery phrase."""
+        from eth_account import Account
+
+        from wallet.keys import hd, keystore
+
         existing = self.accounts.get(existing_label)
         if existing.kind != "local" or existing.keyring_item is None:
             raise InvalidInput(f"{existing.label} is not a recovery-phrase account of this app")
@@ -89,6 +115,8 @@ class WalletService:
         return record
 
     def export_keystore(self, label: str, password: str) -> str:
+        from wallet.keys import keystore
+
         record = self.accounts.get(label)
         if record.kind != "local" or record.keyring_item is None:
             raise InvalidInput(f"{record.label} holds no key in this app ({record.kind})")
@@ -97,7 +125,7 @@ class WalletService:
 
     # --- other kinds -------------------------------------------------------------------------
     def watch(self, label: str, address: str) -> AccountRecord:
-        return self.accounts.add(label, checksum(address), "watch")
+        return self.accounts.add(label, parse_address(address, "the address to watch"), "watch")
 
     def add_ledger(self, label: str, device: str = DEFAULT_LEDGER_DEVICE,
                    path: str = "m/44'/60'/0'/0/0") -> AccountRecord:
@@ -144,6 +172,8 @@ class WalletService:
 
     # --- internals ---------------------------------------------------------------------------
     def _store_mnemonic(self, label: str, mnemonic: str, password: str, index: int) -> AccountRecord:
+        from wallet.keys import hd, keystore
+
         address = hd.derive(mnemonic, index)[0]
         document = keystore.encrypt_mnemonic(mnemonic, password, next_index=index + 1)
         return self._store_document(label, address, document, hd.derivation_path(index), index)
@@ -167,7 +197,7 @@ def ledger_transport(device: str):
 
     if device.startswith("tcp:"):
         host, _, port = device[4:].rpartition(":")
-        return TcpTransport(host or "127.0.0.1", int(port))
+        return TcpTransport(host or "127.0.0.1", parse_int(port, "the device's port", minimum=1, maximum=65535))
     if device == "hid":
         return HidTransport()
     raise InvalidInput(f"unknown Ledger device {device!r}: use hid or tcp:HOST:PORT")

@@ -23,7 +23,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         with Store.open(ctx.home) as store:
             session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
             account = AccountRegistry(store).active()
-            exported = airgap_flow.export_unsigned(session, account.address, args.to, args.amount, args.token)
+            exported = airgap_flow.export_unsigned(session, account.address, args.to, args.amount, args.token,
+                                                   allow_unusual_recipient=args.allow_unusual_recipient)
         _write(args.out, exported.file_text)
         emit({"file": str(args.out), "nonce": exported.tx["nonce"], "from": account.address,
               "qr": exported.qr_text}, ctx.as_json, f"Wrote the unsigned transaction to {args.out}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal
 
-from app.chain.client import ChainClient
+from app.cli.arguments import decimal_number, whole_number
 from app.cli.context import CliContext
 from app.cli.output import emit, progress_printer
-from app.devnet.clock import advance_time
-from app.devnet.manager import DEFAULT_BLOCK_TIME, Devnet
+from app.devnet import DEFAULT_BLOCK_TIME
 from app.errors import InvalidInput
 
 
@@ -16,19 +16,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     devnet = commands.add_parser("devnet", help="the local demo network (anvil + real Uniswap)")
     actions = devnet.add_subparsers(dest="devnet_command", required=True, metavar="ACTION")
     start = actions.add_parser("start", help="start it (installing and deploying on first use)")
-    start.add_argument("--port", type=int, help="RPC port on 127.0.0.1 (default 8545, else a free one)")
-    start.add_argument("--block-time", type=int, default=DEFAULT_BLOCK_TIME,
+    start.add_argument("--port", type=whole_number("--port", minimum=1, maximum=65535), help="RPC port on 127.0.0.1 (default 8545, else a free one)")
+    start.add_argument("--block-time", type=whole_number("--block-time", maximum=3600), default=DEFAULT_BLOCK_TIME,
                        help="also mine an empty block every N seconds; 0 mines only on transactions "
                             f"(default {DEFAULT_BLOCK_TIME})")
     actions.add_parser("stop", help="stop it; its state is kept")
     actions.add_parser("status", help="whether it runs, and its contracts, tokens and vaults")
     actions.add_parser("reset", help="stop it and forget its chain; the next start deploys anew")
     advance = actions.add_parser("advance", help="move chain time forward (to watch vault yield accrue)")
-    advance.add_argument("--days", type=float, required=True)
+    advance.add_argument("--days", type=decimal_number("--days", maximum=Decimal(3650), max_places=4),
+                         required=True, help="more than 0 and at most 3650 (decimals allowed)")
     devnet.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    from app.devnet.manager import Devnet
+
     devnet = Devnet(ctx.home)
     if args.devnet_command == "start":
         status = devnet.start(progress_printer(ctx.as_json), port=args.port,
@@ -49,8 +52,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         node = devnet.running_node()
         if node is None:
             raise InvalidInput("the demo network is not running: `basketry devnet start` first")
-        if not 0 < args.days <= 3650:
-            raise InvalidInput("advance by more than 0 and at most 3650 days")
+        from app.chain.client import ChainClient
+        from app.devnet.clock import advance_time
+
         timestamp = advance_time(ChainClient(node.rpc_url), int(args.days * 86400))
         emit({"timestamp": timestamp}, ctx.as_json, f"Chain time moved {args.days:g} days forward.")
     elif args.devnet_command == "reset":

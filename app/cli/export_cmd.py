@@ -8,10 +8,6 @@ from pathlib import Path
 
 from app.cli.context import CliContext
 from app.cli.output import emit
-from app.networks import get_network
-from app.portfolio.csv_export import export_csv
-from app.portfolio.view import chain_key_offline
-from app.store import Store
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,6 +21,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace, ctx: CliContext) -> int:
+    from app.networks import get_network
+    from app.portfolio.csv_export import export_csv
+    from app.portfolio.view import chain_key_offline
+    from app.store import Store
+
     with Store.open(ctx.home) as store:
         key = chain_key_offline(store, get_network(ctx.network))
         result = export_csv(store, key, args.file, overwrite=args.force)

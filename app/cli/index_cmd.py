@@ -5,24 +5,17 @@ from __future__ import annotations
 import argparse
 
 from app.accounts import AccountRegistry
+from app.cli.arguments import whole_number
 from app.cli.context import CliContext
 from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
 from app.errors import InvalidInput
-from app.index.baskets import list_baskets, load_basket
-from app.index.execute import StaleQuote, execute_index_plan
-from app.index.market import current_snapshot
-from app.index.planner import (
+from app.index.platform_fee import (
     MAX_PLATFORM_FEE_BPS,
     PLATFORM_FEE_RECIPIENT_SETTING,
-    plan_index_buy,
     set_platform_fee,
 )
-from app.index.rebalance import plan_exit, plan_rebalance
-from app.index.trade_execute import execute_trade_plan
-from app.session import ChainSession, known_tokens, network_for
-from app.store import Store
 from app.wallets import WalletService
 
 
@@ -43,7 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
             action.add_argument("--yes", action="store_true")
             action.add_argument("--password-stdin", action="store_true")
     fee = actions.add_parser("fee", help="the platform fee taken on-chain in the same transaction")
-    fee.add_argument("bps", type=int, help=f"basis points, 0 to {MAX_PLATFORM_FEE_BPS} (0: none)")
+    fee.add_argument("bps", type=whole_number("bps", maximum=MAX_PLATFORM_FEE_BPS), help=f"basis points, 0 to {MAX_PLATFORM_FEE_BPS} (0: none)")
     fee.add_argument("--recipient", help="the address that receives it")
     for name, text in (("rebalance", "back to the target weights, in one transaction"),
                        ("exit", "sell the whole basket into USDC, in one transaction")):
@@ -56,6 +49,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    from app.index.baskets import list_baskets, load_basket
+    from app.index.market import current_snapshot
+    from app.session import ChainSession, known_tokens, network_for
+    from app.store import Store
+
     if args.index_command in ("list", "show"):
         network = network_for(ctx.home, ctx.network)
         tokens = known_tokens(ctx.home, network)
@@ -81,6 +79,10 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         emit({"platform_fee_bps": args.bps, "recipient": recipient}, ctx.as_json,
              f"Platform fee: {args.bps} bps" + (f" to {recipient}" if recipient else ""))
         return 0
+    # quote and buy: the chain and signing code is imported here, not by the parser
+    from app.index.execute import StaleQuote, execute_index_plan
+    from app.index.planner import plan_index_buy
+
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         account = AccountRegistry(store).active()
@@ -109,6 +111,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
     """Rebalance or exit: without --yes, the preview; with it, the transactions."""
+    from app.index.execute import StaleQuote
+    from app.index.rebalance import plan_exit, plan_rebalance
+    from app.index.trade_execute import execute_trade_plan
+    from app.session import ChainSession
+    from app.store import Store
+
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         account = AccountRegistry(store).active()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from app import __version__
@@ -21,6 +22,7 @@ from app.cli.output import emit_error
 from app.errors import BasketryError, UserCancelled
 from app.logs import setup_logging
 from app.paths import data_home
+from app.recipients import UnusualRecipient
 
 COMMAND_MODULES = (devnet_cmd, network_cmd, wallet_cmd, tx_cmd, index_cmd, vault_cmd, portfolio_cmd,
                    export_cmd)
@@ -67,12 +69,20 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args, ctx)
     except UserCancelled:
         return 1
+    except UnusualRecipient as exc:
+        emit_error(f"{exc}; to send there anyway, pass --allow-unusual-recipient", as_json)
+        return 2
     except BasketryError as exc:
         emit_error(str(exc), as_json)
         return 2
     except KeyboardInterrupt:
         emit_error("interrupted", as_json)
         return 130
+    except Exception as exc:  # a bug, not the user's fault: one line here, the traceback in the log
+        logging.getLogger(__name__).exception("unexpected error in %s", argv[:1])
+        emit_error(f"internal error ({type(exc).__name__}); nothing more was done. The details are in "
+                   "the log (logs/basketry.log in the data directory)", as_json)
+        return 70
 
 
 def _open_gui(ctx: CliContext) -> int:

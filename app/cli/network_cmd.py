@@ -6,10 +6,8 @@ import argparse
 
 from app.cli.context import CliContext
 from app.cli.output import emit
-from app.connection import connect, resolve_rpc_url, rpc_setting_key
 from app.networks import get_network, load_networks
 from app.settings import validate_rpc_url
-from app.store import Store
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -23,6 +21,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    from app.connection import connect, resolve_rpc_url, rpc_setting_key
+    from app.store import Store
+
     if args.network_command == "list":
         rows = [{"name": n.key, "label": n.label, "chain_id": n.chain_id} for n in load_networks().values()]
         emit({"networks": rows}, ctx.as_json)

@@ -11,19 +11,19 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from app.accounting import DEFAULT_METHOD, METHODS
-from app.accounts import AccountRegistry
 from app.cli.context import CliContext
 from app.cli.output import emit
 from app.errors import ChainUnavailable, InvalidInput
-from app.networks import get_network
-from app.portfolio.pnl import PnlResult, compute_pnl
-from app.portfolio.refresh import PRICE_SOURCES, set_price_source
-from app.portfolio.service import PortfolioUpdate, open_offline, update
-from app.portfolio.view import HoldingRow, Portfolio, chain_key_offline
-from app.session import ChainSession
-from app.store import Store
+from app.portfolio.price_source import PRICE_SOURCES, set_price_source
+
+if TYPE_CHECKING:
+    from app.portfolio.pnl import PnlResult
+    from app.portfolio.service import PortfolioUpdate
+    from app.portfolio.view import HoldingRow, Portfolio
+    from app.store import Store
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -47,6 +47,8 @@ def iso(timestamp: int | None) -> str | None:
 
 
 def _accounts(store: Store) -> list[str]:
+    from app.accounts import AccountRegistry
+
     addresses = sorted({a.address for a in AccountRegistry(store).all()})
     if not addresses:
         raise InvalidInput("no account yet: `basketry wallet create NAME`, `import`, `watch` or `demo`")
@@ -55,9 +57,14 @@ def _accounts(store: Store) -> list[str]:
 
 def _load(ctx: CliContext, store: Store, offline: bool) -> tuple[Portfolio, PortfolioUpdate | None, str | None]:
     """(portfolio, the update made online or None, why it is offline if it fell back)."""
+    from app.networks import get_network
+    from app.portfolio.service import open_offline, update
+
     accounts = _accounts(store)
     network = get_network(ctx.network)
     if not offline:
+        from app.session import ChainSession
+
         try:
             session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         except (ChainUnavailable, InvalidInput) as exc:  # unreachable, or no RPC (demo not running)
@@ -114,6 +121,8 @@ def portfolio_json(portfolio: Portfolio, result: PortfolioUpdate | None, offline
 
 
 def run_portfolio(args: argparse.Namespace, ctx: CliContext) -> int:
+    from app.store import Store
+
     with Store.open(ctx.home) as store:
         if args.price_source:
             set_price_source(store, args.price_source)
@@ -152,6 +161,11 @@ def _fmt(value: Decimal | None, places: int) -> str:
 
 
 def run_pnl(args: argparse.Namespace, ctx: CliContext) -> int:
+    from app.networks import get_network
+    from app.portfolio.pnl import compute_pnl
+    from app.portfolio.view import chain_key_offline
+    from app.store import Store
+
     with Store.open(ctx.home) as store:
         portfolio, _result, reason = _load(ctx, store, args.offline or ctx.offline)
         key = portfolio.chain if portfolio is not None else chain_key_offline(store, get_network(ctx.network))

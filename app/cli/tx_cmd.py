@@ -6,24 +6,24 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.accounts import AccountRegistry
+from app.cli.arguments import tx_hash, whole_number
 from app.cli.context import CliContext
 from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
 from app.errors import ChainUnavailable, InvalidInput
 from app.networks import get_network
-from app.portfolio.activity import ActivityItem, load_activity
-from app.portfolio.view import chain_key_offline
-from app.session import ChainSession
-from app.store import Store
-from app.transfers import plan_send
-from app.tx import lifecycle
-from app.tx.describe import describe_transaction
-from app.tx.journal import ChainKey
 from app.units import format_units
 from app.wallets import WalletService
+
+if TYPE_CHECKING:
+    from app.portfolio.activity import ActivityItem
+
+UNUSUAL_RECIPIENT_HELP = ("send even to a burn, reserved or contract address, or to yourself "
+                          "(refused without it, with the reason)")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,12 +32,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     send.add_argument("amount")
     send.add_argument("--token", help="token symbol or address (default: the native coin)")
     send.add_argument("--yes", action="store_true", help="approve without asking")
+    send.add_argument("--allow-unusual-recipient", action="store_true", help=UNUSUAL_RECIPIENT_HELP)
     send.add_argument("--password-stdin", action="store_true")
     send.set_defaults(handler=run_send)
 
     activity = commands.add_parser("activity", help="the journal and the transactions found in the history, "
                                     "each trade with predicted against realised")
-    activity.add_argument("--limit", type=int, default=100, help="at most this many, newest first (default 100)")
+    activity.add_argument("--limit", type=whole_number("--limit", minimum=1, maximum=1_000_000), default=100, help="at most this many, newest first (default 100)")
     activity.add_argument("--offline", action="store_true",
                           help="from the local store only (also used when the RPC cannot be reached)")
     activity.set_defaults(handler=run_activity)
@@ -48,6 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--to", required=True)
     export.add_argument("--amount", required=True)
     export.add_argument("--token")
+    export.add_argument("--allow-unusual-recipient", action="store_true", help=UNUSUAL_RECIPIENT_HELP)
     export.add_argument("--out", type=Path, required=True)
     sign = actions.add_parser("sign", help="sign an exported file (works with no network)")
     sign.add_argument("file", type=Path)
@@ -58,7 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     broadcast.add_argument("file", type=Path)
     for name in ("speedup", "cancel"):
         replace = actions.add_parser(name, help=f"{name} a pending transaction (same nonce, higher fees)")
-        replace.add_argument("hash")
+        replace.add_argument("hash", type=tx_hash)
         replace.add_argument("--yes", action="store_true")
         replace.add_argument("--password-stdin", action="store_true")
     tx.set_defaults(handler=run_tx)
@@ -79,16 +81,21 @@ def item_json(item: ActivityItem) -> dict:
 
 
 def run_send(args: argparse.Namespace, ctx: CliContext) -> int:
+    from app.session import ChainSession
+    from app.store import Store
+    from app.transfers import plan_send
+    from app.tx import lifecycle
+
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         service = WalletService(store)
         account = service.accounts.active()
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: use `tx export-unsigned` and sign elsewhere")
-        plan = plan_send(session, account.address, args.to, args.amount, args.token)
+        plan = plan_send(session, account.address, args.to, args.amount, args.token,
+                         allow_unusual_recipient=args.allow_unusual_recipient)
         prompts = CliPrompts(args.yes)
-        summary = describe_transaction(plan.tx, session.network.label, session.network.native_symbol,
-                                       session.token_labels())
+        summary = plan.summary(session)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = service.signer(account, prompts, password)
         entry = lifecycle.send(session.client, session.journal, signer, plan.tx, session.chain_id,
@@ -104,8 +111,12 @@ def run_activity(args: argparse.Namespace, ctx: CliContext) -> int:
     """Online: the session is opened as for any command (journal entries left open settle), but
     the history is not read here (`basketry portfolio` does). Offline (asked, or the RPC cannot
     be reached): the chain this network served last, from SQLite alone."""
-    if args.limit < 1:
-        raise InvalidInput("--limit must be at least 1")
+    from app.portfolio.activity import load_activity
+    from app.portfolio.view import chain_key_offline
+    from app.session import ChainSession
+    from app.store import Store
+    from app.tx.journal import ChainKey
+
     with Store.open(ctx.home) as store:
         accounts = [a.address for a in AccountRegistry(store).all()]
         reason = "offline (asked)" if args.offline or ctx.offline else None
@@ -156,6 +167,11 @@ def run_tx(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _replace(args: argparse.Namespace, ctx: CliContext, cancel: bool) -> int:
+    from app.session import ChainSession
+    from app.store import Store
+    from app.tx import lifecycle
+    from app.tx.describe import describe_transaction
+
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         entry = session.journal.by_hash(args.hash)

@@ -10,12 +10,7 @@ from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
 from app.errors import InvalidInput
-from app.session import ChainSession
-from app.store import Store
-from app.vaults.actions import execute_vault_plan, plan_deposit, plan_withdraw, position
 from app.vaults.apy import trailing_apy
-from app.vaults.catalog import catalog, resolve
-from app.vaults.reader import read_vault, samples
 from app.wallets import WalletService
 
 
@@ -43,6 +38,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    from app.session import ChainSession
+    from app.store import Store
+    from app.vaults.actions import execute_vault_plan, plan_deposit, plan_withdraw, position
+    from app.vaults.catalog import catalog, resolve
+    from app.vaults.reader import read_vault, samples
+
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         account = AccountRegistry(store).active()

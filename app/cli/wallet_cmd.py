@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.balances import read_balances
+from app.cli.arguments import whole_number
 from app.cli.context import CliContext
 from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
-from app.devnet.deploy import ANVIL_MNEMONIC
-from app.devnet.manager import Devnet
 from app.errors import ChainError, InvalidInput
-from app.session import ChainSession
-from app.store import Store
 from app.wallets import DEFAULT_LEDGER_DEVICE, DEFAULT_TREZOR_DEVICE, WalletService
-from wallet.keys import hd
+
+if TYPE_CHECKING:
+    from app.store import Store
 
 DEFAULT_PATH = "m/44'/60'/0'/0/0"
 
@@ -32,14 +31,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     create = with_password(actions.add_parser("create", help="a new recovery phrase (shown once)"))
     create.add_argument("name")
-    create.add_argument("--words", type=int, choices=(12, 24), default=12)
+    create.add_argument("--words", type=whole_number("--words", maximum=24), choices=(12, 24), default=12)
     imp = with_password(actions.add_parser("import", help="a recovery phrase, private key or keystore file"))
     imp.add_argument("name")
     source = imp.add_mutually_exclusive_group(required=True)
     source.add_argument("--mnemonic-stdin", action="store_true", help="the phrase on the first line of stdin")
     source.add_argument("--key-stdin", action="store_true", help="the hex private key on the first line of stdin")
     source.add_argument("--keystore", type=Path, help="a standard v3 keystore file (its password)")
-    imp.add_argument("--index", type=int, default=0, help="BIP-44 account index of the phrase (default 0)")
+    imp.add_argument("--index", type=whole_number("--index", maximum=2**31 - 1), default=0, help="BIP-44 account index of the phrase (default 0)")
     watch = actions.add_parser("watch", help="a watch-only address")
     watch.add_argument("name")
     watch.add_argument("address")
@@ -65,6 +64,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    from app.store import Store
+
     stdin = StdinLines()
     with Store.open(ctx.home) as store:
         service = WalletService(store)
@@ -105,10 +106,15 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             record = service.accounts.set_active(args.name)
             emit(_account_json(record), ctx.as_json, f"Active account: {record.label} ({record.address})")
         elif command == "demo":
+            from app.devnet.manager import Devnet
+
             deployment = Devnet(ctx.home).deployment()
             if deployment is None:
                 raise InvalidInput("the demo network is not set up here: run `basketry devnet start` first")
             index = deployment["demo_account_mnemonic_index"]
+            from app.devnet.deploy import ANVIL_MNEMONIC
+            from wallet.keys import hd
+
             key = hd.derive(ANVIL_MNEMONIC, index)[1]
             record = service.import_private_key(args.name, "0x" + key.hex(),
                                                 read_password(args.password_stdin, stdin, "new password"))
@@ -126,6 +132,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _list(ctx: CliContext, store: Store, service: WalletService) -> None:
+    from app.balances import read_balances
+    from app.session import ChainSession
+
     records = service.accounts.all()
     active = store.get_setting("active_account")
     balances: dict[str, dict] = {}

@@ -12,18 +12,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.chain.client import ChainClient
-from app.devnet import toolchain
-from app.devnet.clock import pin_block_timestamps
-from app.devnet.deploy import deploy_demo
+from app.devnet import DEFAULT_BLOCK_TIME, toolchain
 from app.devnet.node import CHAIN_ID, AnvilNode, NodeInfo
 from app.errors import DevnetError
 
+# The chain code (web3) is imported where a node is talked to, so reading deployment.json or
+# node.json stays light (offline commands, the GUI's first paint).
+if TYPE_CHECKING:
+    from app.chain.client import ChainClient
+
 Progress = Callable[[str, float | None], None]
-# While the app is open the demo chain mines an empty block every 12 s, so chain time (and
-# vault yield) moves like a real chain's; transactions are still mined at once.
-DEFAULT_BLOCK_TIME = 12
 SNAPSHOT_ENV = "BASKETRY_DEVNET_SNAPSHOT"  # tests/benchmarks may deploy another snapshot
 
 
@@ -84,6 +84,8 @@ class Devnet:
         info = self.node.running()
         if info is None:
             return DevnetStatus(False, None, None, None, self.deployment())
+        from app.chain.client import ChainClient
+
         client = ChainClient(info.rpc_url, timeout=5)
         return DevnetStatus(True, info.rpc_url, client.chain_id(), client.block_number(), self.deployment())
 
@@ -103,6 +105,10 @@ class Devnet:
             if info is None:
                 progress("Starting the demo chain…", None)
                 info = self.node.start(port=port, block_time=block_time)
+            from app.chain.client import ChainClient
+            from app.devnet.clock import pin_block_timestamps
+            from app.devnet.deploy import deploy_demo
+
             try:
                 client = ChainClient(info.rpc_url)
                 _check_chain_id(client)

@@ -38,10 +38,9 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Protocol
 
-from eth_utils import to_checksum_address
-
 from app.errors import InvalidInput
 from app.index.market import listed_tokens
+from app.inputs import clean_text, decimal_problem, parse_address
 from app.paths import resources_dir
 
 WEIGHTINGS = ("market_cap", "equal", "fixed")
@@ -52,12 +51,11 @@ FIXED_SUM_TOLERANCE = Decimal("1e-9")
 WEIGHT_QUANTUM = Decimal("1e-18")
 NO_CAP = Decimal(1)
 _PRECISION = 60  # digits for intermediate weight arithmetic (Decimal's default is 28)
-_HEX40 = re.compile(r"^0[xX][0-9a-fA-F]{40}$")
 
 
 class TokenLike(Protocol):
     symbol: str
-    address: str
+    address: str  # checksummed (EIP-55) by whoever lists the tokens
     decimals: int
 
 
@@ -202,7 +200,7 @@ def validate_definition(data: str | bytes | Mapping[str, Any],
 
     if isinstance(data, (str, bytes, bytearray)):
         try:
-            data = json.loads(data, parse_float=Decimal, parse_constant=_refuse_constant)
+            data = json.loads(data, parse_float=_JsonNumber, parse_constant=_refuse_constant)
         except ValueError as exc:
             raise fail(f"not valid JSON ({exc})") from None
     if not isinstance(data, Mapping):
@@ -233,7 +231,10 @@ def validate_definition(data: str | bytes | Mapping[str, Any],
     if raw_cap is None:
         max_weight = NO_CAP
     else:
-        max_weight = _decimal(raw_cap)
+        try:
+            max_weight: Decimal | None = _user_number(raw_cap, "'max_weight'", fail)
+        except InvalidInput:
+            max_weight = None
         if max_weight is None or not (0 < max_weight <= 1):
             raise fail(f"'max_weight' must be a number in (0, 1], not {_show(raw_cap)}")
 
@@ -272,9 +273,7 @@ def validate_definition(data: str | bytes | Mapping[str, Any],
         weight: Decimal | None = None
         raw_weight = entry.get("weight")
         if raw_weight is not None:
-            weight = _decimal(raw_weight)
-            if weight is None:
-                raise fail(f"{label}: 'weight' must be a number, not {_show(raw_weight)}")
+            weight = _user_number(raw_weight, f"{label}: 'weight'", fail)
             if weight <= 0:
                 raise fail(f"{label}: weight must be positive, not {raw_weight}")
         if weighting == "fixed":
@@ -284,7 +283,7 @@ def validate_definition(data: str | bytes | Mapping[str, Any],
                 raise fail(f"{label}: weight {weight} is above max_weight {max_weight}")
         else:
             weight = None  # ignored for market_cap and equal (validated above all the same)
-        constituents.append(Constituent(token.symbol, to_checksum_address(token.address), weight))
+        constituents.append(Constituent(token.symbol, token.address, weight))
 
     count = len(constituents)
     if max_weight * count < 1:
@@ -311,13 +310,11 @@ class _TokenIndex:
 
     def resolve(self, given: str, fail) -> TokenLike:
         if given[:2].lower() == "0x":
-            if not _HEX40.match(given):
-                raise fail("not a valid address (an address is 0x and 40 hex digits, 20 bytes)")
-            body = given[2:]
-            if body != body.lower() and body != body.upper() and to_checksum_address(given) != given:
-                raise fail("bad EIP-55 checksum (mixed-case address that is not its checksum "
-                           "form: check for a typo)")
-            token = self.by_address.get(given.lower())
+            try:
+                address = parse_address(given, "the address")
+            except InvalidInput as exc:
+                raise fail(str(exc)) from None
+            token = self.by_address.get(address.lower())
             if token is None:
                 raise fail("no token with this address on this network")
             return token
@@ -340,6 +337,31 @@ def _tokens(known) -> Iterable[TokenLike]:
 
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number")
+
+
+class _JsonNumber(str):
+    """A JSON number with a fraction or exponent, kept as written for ``_user_number``."""
+
+
+def _user_number(value: Any, what: str, fail) -> Decimal:
+    """A number a person wrote in a basket file: a JSON number or a decimal string, read by
+    app.inputs' plain-decimal rule (no exponents, separators or other scripts' digits). A
+    leading "-" is read, so that the caller can say the number must be positive."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise fail(f"{what} must be a number, not {_show(value)}")
+    if isinstance(value, int):
+        return Decimal(value)
+    text = repr(value) if isinstance(value, float) else str(value)
+    try:
+        cleaned = clean_text(text, what)
+    except InvalidInput as exc:
+        raise fail(str(exc)) from None
+    negative = cleaned.startswith("-")
+    body = cleaned[1:] if negative else cleaned
+    problem = decimal_problem(body)
+    if problem:
+        raise fail(f"{what} must be a number, not {_show(value)} ({problem})")
+    return -Decimal(body) if negative else Decimal(body)
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -377,7 +399,8 @@ def _json_type(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, (str, bool, type(None))) else str(value)
+    plain = isinstance(value, _JsonNumber) or not isinstance(value, (str, bool, type(None)))
+    return str(value) if plain else json.dumps(value)
 
 
 def _pct(value: Decimal) -> str:

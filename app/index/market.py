@@ -15,13 +15,9 @@ Tokens the online answer lacks keep their bundled values and are listed in ``car
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -178,6 +174,11 @@ def fetch_coingecko(base: MarketSnapshot, *, base_url: str = COINGECKO_URL,
                     timeout: float = TIMEOUT_SECONDS, now: float | None = None) -> MarketSnapshot:
     """Current USD prices and market caps for ``base``'s tokens from CoinGecko. Tokens it
     lacks keep ``base``'s values (listed in ``carried_over``). Raises MarketDataUnavailable."""
+    import http.client  # with urllib.request (ssl, email): ~25 ms, so only when fetching
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
     wanted = {s: COINGECKO_IDS[s] for s in base.prices if s in COINGECKO_IDS}
     if not wanted:
         raise MarketDataUnavailable("no token of the snapshot has a CoinGecko id")

@@ -21,21 +21,25 @@ from app.errors import BasketryError, ChainError, InvalidInput
 from app.index import routers
 from app.index.baskets import Basket, load_basket, renormalise
 from app.index.market import current_snapshot
+from app.index.platform_fee import (  # noqa: F401 (set_platform_fee: re-exported)
+    MAX_PLATFORM_FEE_BPS,
+    PLATFORM_FEE_RECIPIENT_SETTING,
+    PLATFORM_FEE_SETTING,
+    set_platform_fee,
+)
 from app.index.preview import IndexPreview, LegInput, PreviewInput, build_index_preview, min_out
 from app.index.quotes import PoolScan, RouteQuote, candidate_routes, quote_routes, scan_pools
 from app.index.routing import DEFAULT_MAX_IMPACT_PCT, choose_route, parse_slippage, split_amount
+from app.inputs import parse_units
 from app.session import ChainSession, Token
 from app.tx.fees import fees_from_history
-from app.units import format_units, parse_units
+from app.units import format_units
 from wallet.signer import MAX_TX_GAS
 
 DEADLINE_SECONDS = 20 * 60
 STALE_AFTER_BLOCKS = 3
 SPLIT_TARGET_GAS = MAX_TX_GAS * 8 // 10    # room for estimates moving a little
 MAX_IMPACT_SETTING = "max_price_impact_pct"
-PLATFORM_FEE_SETTING = "platform_fee_bps"
-PLATFORM_FEE_RECIPIENT_SETTING = "platform_fee_recipient"
-MAX_PLATFORM_FEE_BPS = 500
 _BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
 _AGGREGATE3_VALUE = function_signature_to_4byte_selector("aggregate3Value((address,bool,uint256,bytes)[])")
 
@@ -391,14 +395,3 @@ def _decode_simulation(pay: PayAsset, result: str, legs: list[routers.SwapLeg]) 
     after = [int.from_bytes(a[1][:32], "big") for a in answers[n + 1:]]
     return [b - a for a, b in zip(before, after, strict=True)]
 
-
-def set_platform_fee(store, bps: int, recipient: str | None) -> None:
-    """The platform fee taken on-chain in the same transaction (0 turns it off)."""
-    from app.accounts import checksum  # noqa: PLC0415
-
-    if not 0 <= int(bps) <= MAX_PLATFORM_FEE_BPS:
-        raise InvalidInput(f"the platform fee must be 0 to {MAX_PLATFORM_FEE_BPS} bps (got {bps})")
-    if bps and not recipient:
-        raise InvalidInput("a platform fee needs a recipient address")
-    store.set_setting(PLATFORM_FEE_SETTING, int(bps))
-    store.set_setting(PLATFORM_FEE_RECIPIENT_SETTING, checksum(recipient) if recipient else None)

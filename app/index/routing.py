@@ -4,11 +4,11 @@ and which legs are skipped (and why)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
-from app.errors import InvalidInput
 from app.index.quotes import RouteQuote
+from app.inputs import parse_percent
 
 DEFAULT_SLIPPAGE_PCT = Decimal("0.5")
 DEFAULT_MAX_IMPACT_PCT = Decimal("3")
@@ -16,19 +16,12 @@ MAX_SLIPPAGE_PCT = Decimal("50")
 
 
 def parse_slippage(text: str | None) -> int:
-    """"0.5" (percent) -> 50 bps. Allowed: 0 < s <= 50%, in steps of 0.01%."""
+    """"0.5" (percent; a trailing "%" is fine) -> 50 bps. Allowed: 0 < s <= 50%, in steps of
+    0.01%, written as a plain decimal (app.inputs)."""
     if text is None:
         return int(DEFAULT_SLIPPAGE_PCT * 100)
-    try:
-        pct = Decimal(str(text).strip().rstrip("%"))
-    except InvalidOperation:
-        raise InvalidInput(f"slippage {text!r} is not a number (a percentage, e.g. 0.5)") from None
-    if not pct.is_finite() or pct <= 0 or pct > MAX_SLIPPAGE_PCT:
-        raise InvalidInput(f"slippage must be above 0% and at most {MAX_SLIPPAGE_PCT}% (got {text})")
-    bps = pct * 100
-    if bps != bps.to_integral_value():
-        raise InvalidInput(f"slippage {text}% has more precision than 0.01%")
-    return int(bps)
+    pct = parse_percent(text, "slippage", minimum=Decimal(0), maximum=MAX_SLIPPAGE_PCT, max_places=2)
+    return int(pct * 100)
 
 
 def split_amount(total: int, weights: dict[str, Decimal]) -> dict[str, int]:

@@ -13,32 +13,27 @@ from collections.abc import Iterable
 from decimal import Decimal, localcontext
 
 from app.accounting.money import ACCOUNTING_CONTEXT, ZERO
-from app.errors import InvalidInput
 from app.index.market import COINGECKO_URL, MarketDataUnavailable, fetch_coingecko, load_bundled
 from app.portfolio.assets import Asset
+from app.portfolio.price_source import (  # noqa: F401 (PRICE_SOURCES, set_price_source: re-exported)
+    PRICE_SOURCE_SETTING,
+    PRICE_SOURCES,
+    set_price_source,
+)
 from app.portfolio.pricing import Price, price_assets
-from app.portfolio.reader import portfolio_assets, read_state
 from app.portfolio.records import record_balances, record_prices, record_snapshot
 from app.portfolio.view import Portfolio, load_portfolio
 from app.session import ChainSession
 
 log = logging.getLogger(__name__)
 
-PRICE_SOURCE_SETTING = "portfolio.price_source"
-PRICE_SOURCES = ("onchain", "coingecko")
-
-
-def set_price_source(store, source: str) -> None:
-    """Raises InvalidInput for anything but one of PRICE_SOURCES."""
-    if source not in PRICE_SOURCES:
-        raise InvalidInput(f"unknown price source {source!r}; one of {', '.join(PRICE_SOURCES)}")
-    store.set_setting(PRICE_SOURCE_SETTING, source)
-
 
 def refresh_portfolio(session: ChainSession, accounts: Iterable[str], *,
                       coingecko_url: str = COINGECKO_URL, assets: list[Asset] | None = None) -> Portfolio:
     """Read, price and store the holdings of ``accounts`` (of ``assets``, default: every
     ``portfolio_assets``); return the portfolio as stored."""
+    from app.portfolio.reader import portfolio_assets, read_state  # the chain (eth-abi): here only
+
     accounts = list(accounts)
     assets = portfolio_assets(session) if assets is None else assets
     state = read_state(session, assets, accounts)

@@ -6,16 +6,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.index.market import COINGECKO_URL
 from app.networks import Network
-from app.portfolio.history import HistorySync, sync_history
-from app.portfolio.ledger import LedgerUpdate, build_ledger, quote_assets_of
-from app.portfolio.reader import portfolio_assets
-from app.portfolio.refresh import refresh_portfolio
 from app.portfolio.view import Portfolio, chain_key_offline, load_portfolio
-from app.session import ChainSession
 from app.store import Store
+
+# The chain readers (web3, eth-abi) and the ledger are imported by ``update``: ``open_offline``
+# stays light.
+if TYPE_CHECKING:
+    from app.portfolio.history import HistorySync
+    from app.portfolio.ledger import LedgerUpdate
+    from app.session import ChainSession
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,11 @@ def update(session: ChainSession, accounts: Iterable[str],
            cancel: threading.Event | None = None, coingecko_url: str = COINGECKO_URL) -> PortfolioUpdate:
     """Refresh balances and prices (one read), bring the history up to that block, derive the
     new ledger events and reconcile them with the balances just read."""
+    from app.portfolio.history import sync_history
+    from app.portfolio.ledger import build_ledger, quote_assets_of
+    from app.portfolio.reader import portfolio_assets
+    from app.portfolio.refresh import refresh_portfolio
+
     accounts = sorted(set(accounts))
     if progress:
         progress("Reading balances and prices", 0, 1)

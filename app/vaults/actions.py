@@ -20,12 +20,13 @@ from app.index.planner import allowance_slot, eth_usd_from_scan
 from app.index.quotes import scan_pools
 from app.index.routers import encode_erc20_approve
 from app.index.routing import parse_slippage
+from app.inputs import parse_units
 from app.session import ChainSession
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
 from app.tx.describe import describe_transaction
 from app.tx.fees import suggest_fees
-from app.units import format_units, parse_units
+from app.units import format_units
 from app.vaults.apy import trailing_apy
 from app.vaults.reader import VaultInfo, read_vault, samples
 from wallet.prompts import Prompts

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from eth_utils import is_address, to_checksum_address
-
 from app.devnet.manager import Devnet
 from app.errors import InvalidInput
+from app.inputs import parse_address
 from app.paths import resources_dir
 from app.session import ChainSession
 
@@ -23,6 +22,8 @@ class VaultEntry:
 
 
 def catalog(session: ChainSession) -> list[VaultEntry]:
+    from eth_utils import to_checksum_address  # keccak: loaded on first use
+
     entries: list[VaultEntry] = []
     if session.network.devnet:
         deployment = Devnet(session.home).deployment() or {"vaults": []}
@@ -43,9 +44,11 @@ def catalog(session: ChainSession) -> list[VaultEntry]:
 
 def resolve(session: ChainSession, text: str) -> str:
     """A vault by address, name or share symbol (case-insensitive)."""
+    from eth_utils import to_checksum_address  # keccak: loaded on first use
+
     wanted = text.strip()
-    if is_address(wanted):
-        return to_checksum_address(wanted)
+    if wanted[:2].lower() == "0x":
+        return parse_address(wanted, "the vault's address")
     matches = [e for e in catalog(session) if wanted.lower() in (e.name.lower(), e.address.lower())]
     if not matches:
         deployment = Devnet(session.home).deployment() if session.network.devnet else None

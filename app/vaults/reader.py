@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector as selector
-from eth_utils import is_address, to_checksum_address
+from eth_utils import to_checksum_address
 
 from app.chain.multicall import MULTICALL3_ADDRESS, Call
 from app.errors import InvalidInput
+from app.inputs import parse_address
 from app.session import ChainSession
 
 # The interface the issue requires; a contract missing any of these is not accepted.
@@ -46,9 +47,7 @@ class VaultInfo:
 
 def read_vault(session: ChainSession, address: str, owner: str) -> VaultInfo:
     """Raises InvalidInput if ``address`` is not a contract with the ERC-4626 interface."""
-    if not is_address(address):
-        raise InvalidInput(f"{address!r} is not an address")
-    address, owner = to_checksum_address(address), to_checksum_address(owner)
+    address, owner = parse_address(address, "the vault's address"), to_checksum_address(owner)
     one = 10**6
     args = {"convertToShares(uint256)": [one], "convertToAssets(uint256)": [one], "previewDeposit(uint256)": [one],
             "previewRedeem(uint256)": [one], "maxDeposit(address)": [owner], "maxWithdraw(address)": [owner]}

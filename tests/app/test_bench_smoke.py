@@ -4,6 +4,7 @@ legs, one timed run, 10 ms latency) prints one JSON report with every section fi
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,30 @@ def test_portfolio_benchmark_prints_a_complete_report(tmp_path):
     assert all(isinstance(v, bool) for v in met["cold_open_under_1s"].values())
     assert set(met["full_recompute_under_1s"]) == set(recompute)
     assert isinstance(met["update_after_one_trade_under_50ms"], bool)
+
+
+def test_startup_benchmark_prints_a_complete_report(tmp_path):
+    """bench/startup.py with one run per item on a 200-event store: every item timed, the floor
+    below each, the loaded libraries reported (no target is asserted)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "startup.py"), "--runs", "1", "--events", "200",
+         "--home", str(tmp_path / "home")],
+        capture_output=True, text=True, timeout=240, cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+
+    assert report["benchmark"] == "startup" and report["config"]["runs"] == 1
+    floor = report["floor_s"]["median_s"]
+    items = report["items"]
+    assert set(items) == {"version", "help", "portfolio_offline", "pnl_offline", "import_cli",
+                          "gui_first_paint"}
+    for item in items.values():
+        assert len(item["runs_s"]) == 1 and item["max_s"] >= item["median_s"] > floor > 0
+        assert set(item["loaded"]) == {"web3", "eth_account", "eth_utils", "eth_abi", "PySide6", "also"}
+    gui = items["gui_first_paint"]
+    assert gui["loaded_at_first_paint"]["PySide6"] and gui["process_total_s"]["max_s"] > gui["max_s"]
+    met = report["targets"]["met"]
+    assert all(isinstance(v, bool) for key in ("version_under_0.3s", "portfolio_offline_under_0.3s",
+                                               "gui_first_paint_under_0.5s") for v in met[key].values())
+    assert isinstance(met["gui_paints_without_web3_or_eth_account"], bool)

@@ -19,7 +19,7 @@ from wallet import airgap
 from wallet.keys import hd
 
 PASSWORD = "correct horse battery"
-OTHER = "0x000000000000000000000000000000000000dEaD"
+OTHER = "0xAb5d3B6E954EB4c79eD03732c0F5C90D6A3c00f5"  # an ordinary address (a burn address is refused)
 
 
 def out(result) -> dict:
@@ -97,7 +97,7 @@ def test_send_eth_and_a_token(cli, deployment):
 
 
 @pytest.mark.parametrize("amount, token, message", [
-    ("0", None, "above zero"), ("-1", None, "above zero"), ("ten", None, "not a number"),
+    ("0", None, "above zero"), ("-1", None, "no sign"), ("ten", None, "not a number"),
     ("1.0000001", "USDC", "more than 6 decimal places"), ("1000", None, "above the balance"),
     ("100001", "USDC", "above the balance"), ("1", "NOPE", "unknown token"),
 ])

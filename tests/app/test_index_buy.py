@@ -121,7 +121,7 @@ def test_stale_quotes_are_refused_before_signing(session, chain, buyer):
 
 @pytest.mark.parametrize("basket, amount, pay, slippage, message", [
     ("Top 10", "0", "ETH", None, "above zero"),
-    ("Top 10", "-1", "ETH", None, "above zero"),
+    ("Top 10", "-1", "ETH", None, "no sign"),
     ("Top 10", "abc", "ETH", None, "not a number"),
     ("Top 10", "1.1234567", "USDC", None, "more than 6 decimal places"),
     ("Top 10", "1000", "ETH", None, "above the balance"),

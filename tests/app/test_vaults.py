@@ -67,7 +67,7 @@ def test_deposit_yield_and_withdraw_everything(session, chain, buyer, deployment
     assert read_vault(session, vault, buyer.address).shares == 0
 
 
-@pytest.mark.parametrize("amount, message", [("0", "above zero"), ("-5", "above zero"), ("abc", "not a number"),
+@pytest.mark.parametrize("amount, message", [("0", "above zero"), ("-5", "no sign"), ("abc", "not a number"),
                                              ("1.0000001", "more than 6 decimal places"),
                                              ("6000", "above the balance")])
 def test_bad_deposits_are_refused_and_nothing_is_sent(session, chain, buyer, deployment, amount, message):  # noqa: F811

@@ -300,7 +300,7 @@ def test_add_a_ledger_then_send_from_it(qtbot, page, wallet_context, chain, answ
         assert cell(page, "My Ledger", AccountsModel.KIND) == "Ledger"
 
         # send: confirmed in the app, then signed by the device on the device thread
-        recipient = "0x000000000000000000000000000000000000bEEF"
+        recipient = "0xAb5d3B6E954EB4c79eD03732c0F5C90D6A3c00f5"  # an ordinary address
         before = chain.balance(recipient)
         answerer.on(SigningDialog, lambda d: d.confirm_button.click())
         answerer.on(UnlockDialog, lambda d: pytest.fail("a Ledger has no password"))

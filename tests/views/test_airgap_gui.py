@@ -18,7 +18,7 @@ from wallet.airgap import qr_matrix
 from wallet.local_signer import LocalSigner
 from wallet.prompts import AutoApprovePrompts
 
-RECIPIENT = "0x000000000000000000000000000000000000bEEF"
+RECIPIENT = "0xAb5d3B6E954EB4c79eD03732c0F5C90D6A3c00f5"  # an ordinary address (a reserved one is refused)
 
 
 def dark_pixels(widget) -> int:

@@ -131,9 +131,14 @@ def test_settings_page_sets_the_platform_fee(qtbot, store, shown_boxes):
     page.save_platform_fee()  # no recipient: refused
     assert shown_boxes and "recipient" in shown_boxes[0][2] and store.get_setting("platform_fee_bps") is None
     page.fee_recipient.setText("0x000000000000000000000000000000000000dead")
+    page.save_platform_fee()  # a burn address: refused
+    assert "burn" in shown_boxes[-1][2] and store.get_setting("platform_fee_bps") is None
+    page.fee_recipient.setText("0xab5d3b6e954eb4c79ed03732c0f5c90d6a3c00f5")  # typed without checksum
+    assert page.fee_recipient_reader.echo.text().startswith(
+        "Checksummed: 0xAb5d3B6E954EB4c79eD03732c0F5C90D6A3c00f5")
     page.save_platform_fee()
     assert store.get_setting("platform_fee_bps") == 25
-    assert store.get_setting("platform_fee_recipient") == "0x000000000000000000000000000000000000dEaD"
+    assert store.get_setting("platform_fee_recipient") == "0xAb5d3B6E954EB4c79eD03732c0F5C90D6A3c00f5"
 
 
 def test_settings_page_chooses_the_price_source(qtbot, store):

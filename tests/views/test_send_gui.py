@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 
 from tests.views.conftest import PASSWORD
 from views.dialogs.import_wallet_dialog import ImportWalletDialog
@@ -18,7 +18,7 @@ from views.models.activity_model import ActivityModel
 from views.pages.accounts_page import AccountsPage
 from views.pages.activity_page import ActivityPage
 
-RECIPIENT = "0x000000000000000000000000000000000000bEEF"
+RECIPIENT = "0xAb5d3B6E954EB4c79eD03732c0F5C90D6A3c00f5"  # an ordinary address (a reserved one is refused)
 WEI = 10**18
 
 
@@ -123,7 +123,7 @@ def test_import_key_then_send_point_one_eth(qtbot, pages, wallet_context, demo_k
 
 @pytest.mark.parametrize(("amount", "message"), [
     ("abc", "amount 'abc' is not a number"),
-    ("-1", "must be above zero"),
+    ("-1", "no sign"),
     ("0.0000000000000000001", "more than 18 decimal places"),
     ("1000000000", "is above the balance"),
 ])
@@ -232,3 +232,82 @@ def test_send_a_token(qtbot, pages, wallet_context, demo_key, chain, answerer):
     from app.balances import read_balances
     balances = read_balances(wallet_context.session.client, [RECIPIENT], [usdc])
     assert balances[RECIPIENT]["USDC"] == Decimal("12.5")
+
+
+# --- what the fields read (app.inputs through views/widgets/checked_inputs.py) ------------------
+DEAD = "0x000000000000000000000000000000000000dEaD"
+
+
+@pytest.fixture
+def comma_locale():
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    yield
+    QLocale.setDefault(before)
+
+
+def test_a_decimal_comma_is_read_as_the_point_and_shown(qtbot, pages, wallet_context, demo_key, chain,
+                                                         answerer, comma_locale):
+    accounts, _activity = pages
+    import_key(qtbot, accounts, demo_key[1])
+    before = chain.balance(RECIPIENT)
+    answerer.on(UnlockDialog, lambda d: (d.password_edit.setText(PASSWORD), d.ok_button.click()))
+    dialog = open_send(qtbot, accounts)
+    dialog.to_edit.setText(RECIPIENT.lower())
+    assert dialog.to_reader.echo.text().startswith(f"Checksummed: {RECIPIENT}")
+    dialog.amount_edit.setText("0,1")
+    assert dialog.amount_reader.echo.text() == "Read as 0.1" and dialog.amount_reader.echo.isVisibleTo(dialog)
+    seen = []
+    answerer.on(SigningDialog, lambda d: (seen.append([n.text() for n in d.note_labels]),
+                                          d.confirm_button.click()))
+    qtbot.mouseClick(dialog.review_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status_label.text() == "confirmed", timeout=30_000)
+    assert chain.balance(RECIPIENT) - before == WEI // 10
+    assert any(f"Recipient read as {RECIPIENT}" in note for note in seen[0])
+
+
+@pytest.mark.parametrize(("amount", "shown"), [("٠٫١", "U+0660 ARABIC-INDIC DIGIT ZERO"),
+                                               ("1_0", "no digit separators"), ("1e-1", "no exponents")])
+def test_digits_of_other_scripts_separators_and_exponents_are_refused(qtbot, pages, wallet_context,
+                                                                      demo_key, chain, answerer,
+                                                                      amount, shown):
+    accounts, _activity = pages
+    address, key = demo_key
+    import_key(qtbot, accounts, key)
+    nonce = chain.rpc("eth_getTransactionCount", [address, "latest"])
+    dialog = open_send(qtbot, accounts)
+    dialog.to_edit.setText(RECIPIENT)
+    dialog.amount_edit.setText(amount)
+    assert shown in dialog.amount_reader.echo.text()  # said while typing
+    qtbot.mouseClick(dialog.review_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=20_000)
+    assert shown in dialog.error.text() and answerer.seen == []
+    assert chain.rpc("eth_getTransactionCount", [address, "latest"]) == nonce
+
+
+def test_a_burn_address_needs_the_send_anyway_box(qtbot, pages, wallet_context, demo_key, chain, answerer):
+    accounts, _activity = pages
+    import_key(qtbot, accounts, demo_key[1])
+    before = chain.balance(DEAD)
+    dialog = open_send(qtbot, accounts)
+    assert not dialog.unusual_box.isVisibleTo(dialog)
+    dialog.to_edit.setText(DEAD)
+    dialog.amount_edit.setText("0.1")
+    qtbot.mouseClick(dialog.review_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=20_000)
+    assert "a well-known burn address" in dialog.error.text() and answerer.seen == []
+    assert dialog.unusual_box.isVisibleTo(dialog) and not dialog.unusual_box.isChecked()
+    dialog.unusual_box.setChecked(True)
+    dialog.to_edit.setText(DEAD.lower())           # another address: the consent is gone
+    assert not dialog.unusual_box.isChecked() and not dialog.unusual_box.isVisibleTo(dialog)
+    dialog.to_edit.setText(DEAD)
+    qtbot.mouseClick(dialog.review_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.unusual_box.isVisibleTo(dialog), timeout=20_000)
+    dialog.unusual_box.setChecked(True)
+    notes = []
+    answerer.on(SigningDialog, lambda d: (notes.extend(n.text() for n in d.note_labels), d.confirm_button.click()))
+    answerer.on(UnlockDialog, lambda d: (d.password_edit.setText(PASSWORD), d.ok_button.click()))
+    qtbot.mouseClick(dialog.review_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status_label.text() == "confirmed", timeout=30_000)
+    assert chain.balance(DEAD) - before == WEI // 10
+    assert any("You chose to send to a well-known burn address" in n for n in notes)

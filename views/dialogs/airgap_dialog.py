@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -28,9 +29,11 @@ from PySide6.QtWidgets import (
 
 from app.airgap_flow import ExportedTx, broadcast_signed, export_unsigned
 from app.errors import BasketryError, InvalidInput
+from app.recipients import UnusualRecipient
 from app.tx.journal import JournalEntry
 from views.errors import show_error
 from views.wallet_context import WalletContext
+from views.widgets.checked_inputs import AddressReader, AmountReader
 from views.widgets.common import ErrorLabel, error_text, mono_font, value_label
 from views.widgets.qr_widget import QrWidget
 from views.workers import Worker
@@ -77,7 +80,13 @@ class AirgapDialog(QDialog):
         self.to_edit = QLineEdit(tab)
         self.to_edit.setFont(mono_font())
         self.to_edit.setPlaceholderText("0x… recipient address")
+        self.to_reader = AddressReader(self.to_edit, "recipient")
         self.amount_edit = QLineEdit(tab)
+        self.amount_reader = AmountReader(self.amount_edit)
+        self.unusual_box = QCheckBox("Export anyway: I know this address and mean to send there", tab)
+        self.unusual_box.hide()
+        self.to_edit.textChanged.connect(lambda _text: (self.unusual_box.setChecked(False),
+                                                        self.unusual_box.hide()))
         self.token_box = QComboBox(tab)
         self.token_box.addItem(self.context.native_symbol)
         if self.context.session is not None:
@@ -96,7 +105,10 @@ class AirgapDialog(QDialog):
         path_row.addWidget(browse)
         form = QFormLayout()
         form.addRow("To:", self.to_edit)
+        form.addRow("", self.to_reader.echo)
         form.addRow("Amount:", amount)
+        form.addRow("", self.amount_reader.echo)
+        form.addRow("", self.unusual_box)
         form.addRow("Save as:", path_row)
         self.export_button = QPushButton("Export", tab)
         self.export_button.setDefault(True)
@@ -131,7 +143,8 @@ class AirgapDialog(QDialog):
         self.export_status.setText("Building and simulating…")
         token = self.token_box.currentText()
         self._start(Worker(export_unsigned, session, record.address, self.to_edit.text(),
-                           self.amount_edit.text(), None if token == self.context.native_symbol else token),
+                           self.amount_reader.text(), None if token == self.context.native_symbol else token,
+                           allow_unusual_recipient=self.unusual_box.isChecked()),
                     self._exported, self.export_error, self.export_status)
 
     def _exported(self, exported: ExportedTx) -> None:
@@ -228,6 +241,8 @@ class AirgapDialog(QDialog):
         def failed(exc: BaseException) -> None:
             self._worker = None
             status.clear()
+            if isinstance(exc, UnusualRecipient):
+                self.unusual_box.show()
             text = error_text(exc)
             if text is None:
                 show_error(self, exc)

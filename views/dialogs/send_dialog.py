@@ -8,6 +8,7 @@ journals and broadcasts. The dialog then shows the transaction hash and its stat
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -21,12 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.accounts import AccountRecord
+from app.recipients import UnusualRecipient
 from app.transfers import SendPlan, plan_send
-from app.tx.describe import describe_transaction
 from app.tx.journal import JournalEntry
 from views.errors import show_error
 from views.signing_flow import SigningFlow
 from views.wallet_context import WalletContext
+from views.widgets.checked_inputs import AddressReader, AmountReader
 from views.widgets.common import (
     OK_COLOR,
     WARNING_COLOR,
@@ -57,8 +59,10 @@ class SendDialog(QDialog):
         self.to_edit = QLineEdit(self)
         self.to_edit.setFont(mono_font())
         self.to_edit.setPlaceholderText("0x… recipient address")
+        self.to_reader = AddressReader(self.to_edit, "recipient")
         self.amount_edit = QLineEdit(self)
         self.amount_edit.setPlaceholderText("0.0")
+        self.amount_reader = AmountReader(self.amount_edit)
         self.token_box = QComboBox(self)
         self.token_box.addItem(context.native_symbol)
         if context.session is not None:
@@ -71,7 +75,14 @@ class SendDialog(QDialog):
         form = QFormLayout()
         form.addRow("From:", self.from_label)
         form.addRow("To:", self.to_edit)
+        form.addRow("", self.to_reader.echo)
         form.addRow("Amount:", amount_row)
+        form.addRow("", self.amount_reader.echo)
+        # Shown only after Review refused an unusual recipient (burn, contract, yourself).
+        self.unusual_box = QCheckBox("Send anyway: I know this address and mean to send there", self)
+        self.unusual_box.hide()
+        form.addRow("", self.unusual_box)
+        self.to_edit.textChanged.connect(self._recipient_changed)
 
         self.error = ErrorLabel(self)
         self.stage = QLabel("", self)
@@ -124,8 +135,9 @@ class SendDialog(QDialog):
         self._set_editable(False)
         token = self.token_box.currentText()
         self._worker = Worker(plan_send, session, record.address, self.to_edit.text(),
-                              self.amount_edit.text(),
-                              None if token == self.context.native_symbol else token)
+                              self.amount_reader.text(),
+                              None if token == self.context.native_symbol else token,
+                              allow_unusual_recipient=self.unusual_box.isChecked())
         self._worker.signals.returned.connect(self._planned)
         self._worker.signals.errored.connect(self._failed)
         self._worker.start()
@@ -137,8 +149,7 @@ class SendDialog(QDialog):
             self._failed(RuntimeError("the chain session closed"))
             return
         self.plan = plan
-        summary = describe_transaction(plan.tx, session.network.label, session.network.native_symbol,
-                                       session.token_labels())
+        summary = plan.summary(session)
         self.flow = SigningFlow(self.context, self.record, plan.tx, summary, kind="send",
                                 parent_widget=self)
         self.flow.stage_changed.connect(self.stage.setText)
@@ -173,6 +184,8 @@ class SendDialog(QDialog):
         sent = self.result_box.isVisible()
         if not sent:
             self._set_editable(True)
+        if isinstance(exc, UnusualRecipient):
+            self.unusual_box.show()
         text = error_text(exc)
         if text is None:
             show_error(self, exc)
@@ -184,6 +197,10 @@ class SendDialog(QDialog):
     def _cancelled(self) -> None:
         self.stage.setText("Rejected: nothing was signed or sent.")
         self._set_editable(True)
+
+    def _recipient_changed(self) -> None:
+        self.unusual_box.setChecked(False)
+        self.unusual_box.hide()
 
     def _set_editable(self, enabled: bool) -> None:
         for widget in (self.to_edit, self.amount_edit, self.token_box, self.review_button):

@@ -14,6 +14,7 @@ from views.dialogs.vault_action import VaultActionDialog
 from views.formatting import format_amount, format_usd, full_amount
 from views.models.vaults_model import apy_text, fees_text
 from views.wallet_context import WalletContext
+from views.widgets.checked_inputs import AmountReader
 from views.widgets.common import MUTED_COLOR
 
 DEFAULT_SLIPPAGE = "0.5"
@@ -29,12 +30,14 @@ class VaultDepositDialog(VaultActionDialog):
         self.amount_edit = QLineEdit(self)
         self.amount_edit.setPlaceholderText("amount")
         self.amount_edit.setMaximumWidth(160)
+        self.amount_reader = AmountReader(self.amount_edit)
         amount_row = QHBoxLayout()
         amount_row.addWidget(self.amount_edit)
         amount_row.addWidget(QLabel(asset_symbol, self))
         amount_row.addStretch(1)
         self.slippage_edit = QLineEdit(DEFAULT_SLIPPAGE, self)
         self.slippage_edit.setMaximumWidth(60)
+        self.slippage_reader = AmountReader(self.slippage_edit, "slippage", percent=True)
         self.slippage_edit.setToolTip("The fewest shares accepted, in percent below the preview (above 0, at "
                                       "most 50); checked by simulation right before the deposit is sent.")
         slippage_row = QHBoxLayout()
@@ -42,7 +45,9 @@ class VaultDepositDialog(VaultActionDialog):
         slippage_row.addWidget(QLabel("%", self))
         slippage_row.addStretch(1)
         self.inputs_form.addRow("Amount:", amount_row)
+        self.inputs_form.addRow("", self.amount_reader.echo)
         self.inputs_form.addRow("Slippage:", slippage_row)
+        self.inputs_form.addRow("", self.slippage_reader.echo)
 
         form = self.preview_form
         for key, label in (("expected_shares", "Expected shares:"), ("min_shares", "Minimum shares:"),
@@ -68,7 +73,7 @@ class VaultDepositDialog(VaultActionDialog):
         return [self.amount_edit, self.slippage_edit]
 
     def inputs(self) -> tuple:
-        return (self.amount_edit.text().strip(), self.slippage_edit.text().strip())
+        return (self.amount_reader.text(), self.slippage_reader.text())
 
     def plan_call(self):
         amount, slippage = self.inputs()

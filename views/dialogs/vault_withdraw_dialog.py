@@ -14,6 +14,7 @@ from views.dialogs.vault_action import VaultActionDialog
 from views.formatting import format_amount, full_amount
 from views.models.vaults_model import signed_amount
 from views.wallet_context import WalletContext
+from views.widgets.checked_inputs import AmountReader
 from views.widgets.common import OK_COLOR
 
 
@@ -27,6 +28,7 @@ class VaultWithdrawDialog(VaultActionDialog):
         self.amount_edit = QLineEdit(self)
         self.amount_edit.setPlaceholderText("amount")
         self.amount_edit.setMaximumWidth(160)
+        self.amount_reader = AmountReader(self.amount_edit)
         self.all_box = QCheckBox("Withdraw everything", self)
         self.all_box.setToolTip("Redeem every share this account holds")
         amount_row = QHBoxLayout()
@@ -35,6 +37,7 @@ class VaultWithdrawDialog(VaultActionDialog):
         amount_row.addWidget(self.all_box)
         amount_row.addStretch(1)
         self.inputs_form.addRow("Amount:", amount_row)
+        self.inputs_form.addRow("", self.amount_reader.echo)
 
         for key, label in (("amount", "You receive (expected):"), ("shares", "Shares burnt:"),
                            ("share_price", "Share price:"), ("limits", "Limits:"),
@@ -59,7 +62,7 @@ class VaultWithdrawDialog(VaultActionDialog):
         return [self.all_box] + ([] if self.all_box.isChecked() else [self.amount_edit])
 
     def inputs(self) -> tuple:
-        return (None,) if self.all_box.isChecked() else (self.amount_edit.text().strip(),)
+        return (None,) if self.all_box.isChecked() else (self.amount_reader.text(),)
 
     def plan_call(self):
         return plan_withdraw, (self.context.session, self.vault, self.inputs()[0], self.record.address)

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.units import format_units
 from app.vaults.catalog import VaultEntry
-from app.vaults.reader import VaultInfo
 from views.formatting import NO_VALUE, format_amount, full_amount, to_decimal
 from views.models.rows_model import RowsTableModel
 from views.widgets.common import MUTED_COLOR, OK_COLOR, WARNING_COLOR
+
+if TYPE_CHECKING:  # the reader (eth-abi) is loaded by the first read, not by the window
+    from app.vaults.reader import VaultInfo
 
 _Index = QModelIndex | QPersistentModelIndex
 NOT_DISCLOSED = "not disclosed on-chain"

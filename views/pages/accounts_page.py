@@ -22,12 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.accounts import AccountRecord
-from app.balances import read_balances
-from views.dialogs.airgap_dialog import AirgapDialog
-from views.dialogs.create_wallet_dialog import CreateWalletDialog
-from views.dialogs.hardware_dialog import HardwareDialog
 from views.dialogs.import_wallet_dialog import ImportWalletDialog
-from views.dialogs.send_dialog import SendDialog
 from views.dialogs.unlock_dialog import UnlockDialog
 from views.dialogs.watch_dialog import WatchDialog
 from views.errors import show_error
@@ -186,6 +181,8 @@ class AccountsPage(QWidget):
             return
         tokens = [t for t in session.tokens if t.symbol in BALANCE_TOKENS]
         addresses = sorted({r.address for r in records})
+        from app.balances import read_balances  # the chain code, loaded once online
+
         worker = Worker(read_balances, session.client, addresses, tokens, session.network.native_symbol)
         worker.signals.returned.connect(self._balances_read)
         worker.signals.errored.connect(self._balances_failed)
@@ -222,7 +219,11 @@ class AccountsPage(QWidget):
         dialog.accepted.connect(accepted)
         dialog.open()
 
+    # The dialogs that load the key, chain or signing code (create, hardware, send, air-gapped)
+    # are imported when opened, so the window paints without them.
     def create_wallet(self) -> None:
+        from views.dialogs.create_wallet_dialog import CreateWalletDialog
+
         self._open(CreateWalletDialog(self.context.service, self),
                    lambda d: d.created and self.select(d.created.label))
 
@@ -235,6 +236,8 @@ class AccountsPage(QWidget):
                    lambda d: d.added and self.select(d.added.label))
 
     def add_hardware(self) -> None:
+        from views.dialogs.hardware_dialog import HardwareDialog
+
         ctx = self.context
         self._open(HardwareDialog(ctx.service, ctx.device_worker, ctx.prompts, self),
                    lambda d: d.added and self.select(d.added.label))
@@ -283,11 +286,15 @@ class AccountsPage(QWidget):
     def send(self) -> None:
         if self.context.why_cannot_send() is not None:
             return
+        from views.dialogs.send_dialog import SendDialog
+
         dialog = SendDialog(self.context, self)
         self.dialog = dialog
         dialog.open()
 
     def airgapped(self) -> None:
+        from views.dialogs.airgap_dialog import AirgapDialog
+
         dialog = AirgapDialog(self.context, self)
         self.dialog = dialog
         dialog.open()

@@ -8,6 +8,7 @@ with the same nonce and higher fees, confirmed and signed like any other transac
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -27,16 +28,18 @@ from PySide6.QtWidgets import (
 from app.accounts import AccountRecord
 from app.portfolio.activity import ActivityItem, load_activity
 from app.portfolio.csv_export import ExportResult, export_csv
-from app.tx.describe import describe_transaction
 from app.tx.journal import JournalEntry
-from app.tx.lifecycle import replacement
 from views.errors import show_error
 from views.models.activity_model import ActivityModel, is_open
-from views.signing_flow import SigningFlow
 from views.wallet_context import WalletContext
 from views.widgets.activity_details import ActivityDetails
 from views.widgets.common import MUTED_COLOR, title_label
 from views.workers import Worker
+
+# Speed-up and cancel load the signing code (eth-account) when one is asked for: the window
+# paints without it.
+if TYPE_CHECKING:
+    from views.signing_flow import SigningFlow
 
 LIMIT = 500
 
@@ -191,6 +194,8 @@ class ActivityPage(QWidget):
         record = self._signer_account(entry)
         if record is None:
             return
+        from app.tx.lifecycle import replacement
+
         worker = Worker(replacement, session.client, entry, cancel)
         worker.signals.returned.connect(lambda result: self._replacement_built(entry, record, cancel, result))
         worker.signals.errored.connect(self._failed)
@@ -199,6 +204,9 @@ class ActivityPage(QWidget):
         worker.start()
 
     def _replacement_built(self, entry: JournalEntry, record: AccountRecord, cancel: bool, result) -> None:
+        from app.tx.describe import describe_transaction
+        from views.signing_flow import SigningFlow
+
         self._worker = None
         session = self.context.session
         if session is None:

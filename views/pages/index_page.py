@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -39,18 +40,23 @@ from PySide6.QtWidgets import (
 
 from app.errors import BasketryError, UserCancelled
 from app.index.baskets import list_baskets, load_basket
-from app.index.execute import IndexResult, StaleQuote, execute_index_plan
 from app.index.market import listed_tokens
-from app.index.planner import STALE_AFTER_BLOCKS, IndexPlan, plan_index_buy
 from views.errors import show_error
 from views.models.legs_model import LegsModel
 from views.prompts import ReportingPrompts
 from views.wallet_context import HARDWARE, WalletContext
+from views.widgets.checked_inputs import AmountReader
 from views.widgets.common import MUTED_COLOR, ErrorLabel, error_text, title_label
 from views.widgets.index_result import IndexResultView
 from views.widgets.preview_panel import PreviewPanel
 from views.workers import Worker
 from wallet.prompts import Prompts
+
+# The planner and the execution (the chain and signing code) are imported when a preview or a
+# buy runs: the window paints without them.
+if TYPE_CHECKING:
+    from app.index.execute import IndexResult
+    from app.index.planner import IndexPlan
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +104,12 @@ class IndexPage(QWidget):
         self.amount_edit = QLineEdit(self)
         self.amount_edit.setPlaceholderText("amount")
         self.amount_edit.setMaximumWidth(140)
+        self.amount_reader = AmountReader(self.amount_edit)
         self.pay_box = QComboBox(self)
         self.pay_box.addItems([native, "USDC"])
         self.slippage_edit = QLineEdit(DEFAULT_SLIPPAGE, self)
         self.slippage_edit.setMaximumWidth(60)
+        self.slippage_reader = AmountReader(self.slippage_edit, "slippage", percent=True)
         self.slippage_edit.setToolTip("The most each leg may deliver below its quote, in percent "
                                       "(above 0, at most 50); the transaction reverts otherwise.")
         self.preview_button = QPushButton("Preview", self)
@@ -178,6 +186,8 @@ class IndexPage(QWidget):
         layout.setSpacing(8)
         layout.addLayout(top)
         layout.addLayout(inputs)
+        layout.addWidget(self.amount_reader.echo)
+        layout.addWidget(self.slippage_reader.echo)
         layout.addWidget(self.description_label)
         layout.addWidget(self.error)
         layout.addWidget(self.stack, 1)
@@ -293,8 +303,8 @@ class IndexPage(QWidget):
 
     # --- state -------------------------------------------------------------------------------------
     def inputs(self) -> tuple[str, str, str, str]:
-        return (self.basket_key() or "", self.amount_edit.text().strip(), self.pay_box.currentText(),
-                self.slippage_edit.text().strip())
+        return (self.basket_key() or "", self.amount_reader.text(), self.pay_box.currentText(),
+                self.slippage_reader.text())
 
     @property
     def quoting(self) -> bool:
@@ -397,6 +407,8 @@ class IndexPage(QWidget):
         self.error.clear_error()
         self.freshness_timer.stop()
         self.stage.setText(f"Quoting {self.basket_box.currentText()} at the current block…")
+        from app.index.planner import plan_index_buy
+
         worker = Worker(plan_index_buy, session, basket, amount, pay, slippage or None, record.address)
         generation = self._generation
         worker.signals.returned.connect(lambda plan: self._quoted(plan, inputs, generation))
@@ -465,6 +477,8 @@ class IndexPage(QWidget):
         if plan is not self.plan or self.busy:
             return
         if plan.is_stale(block):
+            from app.index.planner import STALE_AFTER_BLOCKS
+
             self.mark_stale(f"More than {STALE_AFTER_BLOCKS} blocks passed since the quote: prices "
                             "may have moved. Refresh before buying.", block)
         else:
@@ -560,6 +574,8 @@ class IndexPage(QWidget):
         self.bought.emit(result)
 
     def _buy_failed(self, exc: BaseException) -> None:
+        from app.index.execute import StaleQuote
+
         self._buying = False
         if self.context is None:
             return
@@ -604,4 +620,6 @@ class IndexPage(QWidget):
 def run_index_buy(session, plan: IndexPlan, signer, prompts: Prompts, progress) -> IndexResult:
     """``execute_index_plan`` with its confirmations reported: ("confirm"|"approved", index,
     total, kind) before and after the user answers each signing dialog."""
+    from app.index.execute import execute_index_plan
+
     return execute_index_plan(session, plan, signer, ReportingPrompts(prompts, plan.kinds, progress))

@@ -19,18 +19,19 @@ from PySide6.QtWidgets import (
 
 from app.connection import rpc_setting_key
 from app.errors import InvalidInput
-from app.index.planner import (
+from app.index.platform_fee import (
     MAX_PLATFORM_FEE_BPS,
     PLATFORM_FEE_RECIPIENT_SETTING,
     PLATFORM_FEE_SETTING,
     set_platform_fee,
 )
 from app.networks import load_networks
-from app.portfolio.refresh import PRICE_SOURCE_SETTING, set_price_source
+from app.portfolio.price_source import PRICE_SOURCE_SETTING, set_price_source
 from app.settings import validate_rpc_url
 from app.store import Store
 from app.wallets import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES
 from views.errors import show_error
+from views.widgets.checked_inputs import AddressReader
 
 
 class SettingsPage(QWidget):
@@ -77,12 +78,14 @@ class SettingsPage(QWidget):
         self.fee_bps.setSuffix(" bps")
         self.fee_recipient = QLineEdit(self)
         self.fee_recipient.setPlaceholderText("0x… (who receives the platform fee)")
+        self.fee_recipient_reader = AddressReader(self.fee_recipient, "the platform fee's recipient")
         self.fee_save = QPushButton("Save fee", self)
         fee_row = QHBoxLayout()
         fee_row.addWidget(self.fee_bps)
         fee_row.addWidget(self.fee_recipient, 1)
         fee_row.addWidget(self.fee_save)
         form.addRow("Platform fee:", fee_row)
+        form.addRow("", self.fee_recipient_reader.echo)
         self.price_source = QComboBox(self)
         self.price_source.addItem("On-chain (Uniswap pool mid prices)", "onchain")
         self.price_source.addItem("CoinGecko (online; on-chain for what it lacks)", "coingecko")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from eth_utils import to_checksum_address
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,18 +30,20 @@ from PySide6.QtWidgets import (
 
 from app.errors import BasketryError
 from app.session import ChainSession
-from app.vaults.actions import position
 from app.vaults.apy import trailing_apy
 from app.vaults.catalog import VaultEntry, catalog
-from app.vaults.reader import read_vault, samples
-from views.dialogs.vault_action import VaultActionDialog
-from views.dialogs.vault_deposit_dialog import VaultDepositDialog
-from views.dialogs.vault_withdraw_dialog import VaultWithdrawDialog
 from views.errors import show_error
 from views.models.vaults_model import VaultRow, VaultsModel
 from views.wallet_context import WalletContext
 from views.widgets.common import MUTED_COLOR, ErrorLabel, error_text, title_label
 from views.workers import Worker
+
+# The vault readers and the deposit/withdraw dialogs (the chain and signing code) are imported
+# when a vault is read or a dialog opens: the window paints without them.
+if TYPE_CHECKING:
+    from views.dialogs.vault_action import VaultActionDialog
+    from views.dialogs.vault_deposit_dialog import VaultDepositDialog
+    from views.dialogs.vault_withdraw_dialog import VaultWithdrawDialog
 
 log = logging.getLogger(__name__)
 NOBODY = "0x0000000000000000000000000000000000000000"  # the owner read when no account exists
@@ -49,6 +51,9 @@ NOBODY = "0x0000000000000000000000000000000000000000"  # the owner read when no 
 
 def read_one(session: ChainSession, entry: VaultEntry, owner: str) -> VaultRow:
     """One vault with its APY and the owner's position; InvalidInput if it is no vault."""
+    from app.vaults.actions import position
+    from app.vaults.reader import read_vault, samples
+
     info = read_vault(session, entry.address, owner)
     apy = trailing_apy(samples(session, info.address), info.timestamp).as_json()
     held = position(session, info, owner) if info.shares > 0 else None
@@ -317,6 +322,8 @@ class VaultsPage(QWidget):
             self._update_buttons()
             return
         info = row.info
+        from eth_utils import to_checksum_address  # loaded by the read already
+
         row.entry = VaultEntry(info.name, to_checksum_address(info.address), info.asset_symbol, "added")
         rows = self.model.rows()
         index = self.model.row_of(info.address)
@@ -343,6 +350,8 @@ class VaultsPage(QWidget):
             self.hint.setText(reason)
             return None
         row = self.selected_row()
+        from views.dialogs.vault_deposit_dialog import VaultDepositDialog
+
         return self._open(VaultDepositDialog(self.context, row.address, row.name, row.info.asset_symbol, self))
 
     def open_withdraw(self) -> VaultWithdrawDialog | None:
@@ -351,6 +360,8 @@ class VaultsPage(QWidget):
             self.hint.setText(reason)
             return None
         row = self.selected_row()
+        from views.dialogs.vault_withdraw_dialog import VaultWithdrawDialog
+
         return self._open(VaultWithdrawDialog(self.context, row.address, row.name, row.info.asset_symbol, self))
 
     def _open(self, dialog: VaultActionDialog):

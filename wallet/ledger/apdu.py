@@ -52,7 +52,7 @@ APP_NOT_OPEN_SWS = frozenset({SW_INS_NOT_SUPPORTED, SW_CLA_NOT_SUPPORTED, SW_APP
 
 
 # --- paths ---------------------------------------------------------------------------------
-_PATH_PART = re.compile(r"^(\d+)(['hH]?)$")
+_PATH_PART = re.compile(r"([0-9]+)(['hH]?)\Z")  # ASCII digits only (\d takes other scripts' digits)
 
 
 def parse_path(path: str) -> list[int]:

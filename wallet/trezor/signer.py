@@ -387,6 +387,8 @@ class TrezorSigner(Signer):
 
 # --- helpers ------------------------------------------------------------------------------
 def _parse_path(path: str) -> list[int]:
+    if not path.isascii():  # trezorlib's int() would read other scripts' digits
+        raise WalletError(f"invalid derivation path {path!r}: only ASCII digits, ' and / are accepted")
     try:
         return parse_path(path)
     except ValueError as e:
