@@ -21,13 +21,14 @@ def _strict(read: Callable[[str], object]) -> Callable[[str], object]:
     return convert
 
 
-def whole_number(what: str, *, minimum: int = 0, maximum: int) -> Callable[[str], object]:
-    return _strict(lambda text: parse_int(text, what, minimum=minimum, maximum=maximum))
+# argparse names the argument ("argument --days: ..."), so the message says "the value".
+def whole_number(*, minimum: int = 0, maximum: int) -> Callable[[str], object]:
+    return _strict(lambda text: parse_int(text, "the value", minimum=minimum, maximum=maximum))
 
 
-def decimal_number(what: str, *, maximum: Decimal, max_places: int) -> Callable[[str], object]:
+def decimal_number(*, maximum: Decimal, max_places: int) -> Callable[[str], object]:
     """Above zero, at most ``maximum``."""
-    return _strict(lambda text: parse_decimal(text, what, maximum=maximum, max_places=max_places))
+    return _strict(lambda text: parse_decimal(text, "the value", maximum=maximum, max_places=max_places))
 
 
-tx_hash = _strict(parse_tx_hash)
+tx_hash = _strict(lambda text: parse_tx_hash(text, "the value"))

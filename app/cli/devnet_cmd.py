@@ -16,15 +16,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     devnet = commands.add_parser("devnet", help="the local demo network (anvil + real Uniswap)")
     actions = devnet.add_subparsers(dest="devnet_command", required=True, metavar="ACTION")
     start = actions.add_parser("start", help="start it (installing and deploying on first use)")
-    start.add_argument("--port", type=whole_number("--port", minimum=1, maximum=65535), help="RPC port on 127.0.0.1 (default 8545, else a free one)")
-    start.add_argument("--block-time", type=whole_number("--block-time", maximum=3600), default=DEFAULT_BLOCK_TIME,
+    start.add_argument("--port", type=whole_number(minimum=1, maximum=65535), help="RPC port on 127.0.0.1 (default 8545, else a free one)")
+    start.add_argument("--block-time", type=whole_number(maximum=3600), default=DEFAULT_BLOCK_TIME,
                        help="also mine an empty block every N seconds; 0 mines only on transactions "
                             f"(default {DEFAULT_BLOCK_TIME})")
     actions.add_parser("stop", help="stop it; its state is kept")
     actions.add_parser("status", help="whether it runs, and its contracts, tokens and vaults")
     actions.add_parser("reset", help="stop it and forget its chain; the next start deploys anew")
     advance = actions.add_parser("advance", help="move chain time forward (to watch vault yield accrue)")
-    advance.add_argument("--days", type=decimal_number("--days", maximum=Decimal(3650), max_places=4),
+    advance.add_argument("--days", type=decimal_number(maximum=Decimal(3650), max_places=4),
                          required=True, help="more than 0 and at most 3650 (decimals allowed)")
     devnet.set_defaults(handler=run)
 

@@ -36,7 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
             action.add_argument("--yes", action="store_true")
             action.add_argument("--password-stdin", action="store_true")
     fee = actions.add_parser("fee", help="the platform fee taken on-chain in the same transaction")
-    fee.add_argument("bps", type=whole_number("bps", maximum=MAX_PLATFORM_FEE_BPS), help=f"basis points, 0 to {MAX_PLATFORM_FEE_BPS} (0: none)")
+    fee.add_argument("bps", type=whole_number(maximum=MAX_PLATFORM_FEE_BPS), help=f"basis points, 0 to {MAX_PLATFORM_FEE_BPS} (0: none)")
     fee.add_argument("--recipient", help="the address that receives it")
     for name, text in (("rebalance", "back to the target weights, in one transaction"),
                        ("exit", "sell the whole basket into USDC, in one transaction")):

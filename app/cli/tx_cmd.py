@@ -38,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     activity = commands.add_parser("activity", help="the journal and the transactions found in the history, "
                                     "each trade with predicted against realised")
-    activity.add_argument("--limit", type=whole_number("--limit", minimum=1, maximum=1_000_000), default=100, help="at most this many, newest first (default 100)")
+    activity.add_argument("--limit", type=whole_number(minimum=1, maximum=1_000_000), default=100, help="at most this many, newest first (default 100)")
     activity.add_argument("--offline", action="store_true",
                           help="from the local store only (also used when the RPC cannot be reached)")
     activity.set_defaults(handler=run_activity)
