@@ -24,6 +24,7 @@ from eth_keys.constants import SECPK1_G
 from eth_utils import to_checksum_address
 
 from app.errors import InvalidInput
+from tests.support.golden import require_golden
 from tests.support.ledger_device import (
     SPECULOS_MNEMONIC,
     FakeHidLedger,
@@ -38,7 +39,7 @@ from wallet.ledger.transport import HidReassembler, hid_frames
 from wallet.prompts import AutoApprovePrompts
 from wallet.signer import transaction_hash
 
-GOLDEN = Path(__file__).resolve().parents[3] / "shared/hw-golden/ledger-speculos-transcript.json"
+GOLDEN = "ledger-speculos-transcript.json"
 
 PATH_0 = "m/44'/60'/0'/0/0"
 PATH_1 = "m/44'/60'/0'/0/1"
@@ -50,9 +51,7 @@ GWEI = 10**9
 
 @pytest.fixture(scope="module")
 def golden() -> dict:
-    if not GOLDEN.exists():
-        pytest.fail(f"golden hardware-wallet data not found at {GOLDEN}: the Ledger test device cannot be checked")
-    return json.loads(GOLDEN.read_text())
+    return json.loads(require_golden(GOLDEN).read_text())
 
 
 @pytest.fixture
