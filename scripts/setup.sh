@@ -37,8 +37,16 @@ for candidate in python3.11 python3.12 python3.13 python3; do
 done
 [ -n "$PYTHON" ] || { echo "setup: Python >= 3.11 is required" >&2; exit 1; }
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test]'
+# pip runs only when pyproject.toml (or the interpreter) changed since the last install: a
+# second start goes straight to the app (pip's no-op check alone took ~5-7 s here).
+stamp=.venv/.basketry-installed
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1) $(.venv/bin/python -c 'import sys; print(sys.version)')"
+if [ ! -x .venv/bin/basketry ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  rm -f "$stamp"
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e '.[test]'
+  printf '%s' "$wanted" > "$stamp"
+fi
 
 # --- the demo network's toolchain (anvil + contracts from npm) ----------------------------
 command -v npm >/dev/null 2>&1 || { echo "setup: Node.js and npm are required for the demo network" >&2; exit 1; }
