@@ -21,12 +21,7 @@ from app.errors import BasketryError, ChainError, InvalidInput
 from app.index import routers
 from app.index.baskets import Basket, load_basket, renormalise
 from app.index.market import current_snapshot
-from app.index.platform_fee import (  # noqa: F401 (set_platform_fee: re-exported)
-    MAX_PLATFORM_FEE_BPS,
-    PLATFORM_FEE_RECIPIENT_SETTING,
-    PLATFORM_FEE_SETTING,
-    set_platform_fee,
-)
+from app.index.platform_fee import PLATFORM_FEE_RECIPIENT_SETTING, PLATFORM_FEE_SETTING
 from app.index.preview import IndexPreview, LegInput, PreviewInput, build_index_preview, min_out
 from app.index.quotes import PoolScan, RouteQuote, candidate_routes, quote_routes, scan_pools
 from app.index.routing import DEFAULT_MAX_IMPACT_PCT, choose_route, parse_slippage, split_amount

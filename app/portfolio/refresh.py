@@ -15,11 +15,7 @@ from decimal import Decimal, localcontext
 from app.accounting.money import ACCOUNTING_CONTEXT, ZERO
 from app.index.market import COINGECKO_URL, MarketDataUnavailable, fetch_coingecko, load_bundled
 from app.portfolio.assets import Asset
-from app.portfolio.price_source import (  # noqa: F401 (PRICE_SOURCES, set_price_source: re-exported)
-    PRICE_SOURCE_SETTING,
-    PRICE_SOURCES,
-    set_price_source,
-)
+from app.portfolio.price_source import PRICE_SOURCE_SETTING
 from app.portfolio.pricing import Price, price_assets
 from app.portfolio.records import record_balances, record_prices, record_snapshot
 from app.portfolio.view import Portfolio, load_portfolio

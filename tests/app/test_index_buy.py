@@ -170,7 +170,7 @@ def test_preview_round_trips_do_not_grow_with_the_basket(session, devnet, buyer)
 
 @pytest.mark.parametrize("pay, amount", [("ETH", "1"), ("USDC", "500")])
 def test_a_platform_fee_is_taken_on_chain_in_the_same_transaction(session, chain, buyer, deployment, pay, amount):
-    from app.index.planner import set_platform_fee
+    from app.index.platform_fee import set_platform_fee
 
     recipient = Account.create().address
     set_platform_fee(session.store, 30, recipient)
@@ -189,7 +189,7 @@ def test_a_platform_fee_is_taken_on_chain_in_the_same_transaction(session, chain
 
 
 def test_a_platform_fee_without_recipient_or_too_high_is_refused(session):
-    from app.index.planner import set_platform_fee
+    from app.index.platform_fee import set_platform_fee
 
     with pytest.raises(InvalidInput, match="recipient"):
         set_platform_fee(session.store, 10, None)

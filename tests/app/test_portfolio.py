@@ -146,7 +146,8 @@ def test_a_second_update_derives_only_what_is_new(session, chain, trader):  # no
 def test_coingecko_prices_replace_the_pool_mids_it_has_and_keep_the_rest(session, trader, deployment):  # noqa: F811
     import json
 
-    from app.portfolio.refresh import refresh_portfolio, set_price_source
+    from app.portfolio.price_source import set_price_source
+    from app.portfolio.refresh import refresh_portfolio
     from tests.app.test_baskets import ROWS, FakeCoinGecko
 
     me = trader.address
