@@ -159,6 +159,11 @@ class WalletContext(QObject):
         return locked
 
     # --- lifetime ----------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """Shut down: its store is closing and pages must ignore late worker answers."""
+        return self._closed
+
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Lock every key, answer open prompts with a cancel, let the device finish. The
         context emits nothing afterwards (the store is about to close)."""

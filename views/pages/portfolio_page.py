@@ -280,7 +280,7 @@ class PortfolioPage(QWidget):
         return self.context is None or self.context.signalsBlocked()
 
     def _update_buttons(self) -> None:
-        if self.context is None:
+        if self._closed():  # also a late worker answer after shutdown: the widgets may be gone
             return
         reason = self.why_no_refresh()
         self.refresh_button.setEnabled(reason is None)

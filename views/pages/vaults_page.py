@@ -267,6 +267,8 @@ class VaultsPage(QWidget):
 
     def _loaded(self, rows: list[VaultRow], generation: int) -> None:
         self._load_worker = None
+        if self.context is None or self.context.closed:  # a late answer: the page may be gone
+            return
         if generation != self._generation:
             self._update_buttons()
             return
@@ -284,6 +286,8 @@ class VaultsPage(QWidget):
     def _load_failed(self, exc: BaseException, generation: int) -> None:
         self._load_worker = None
         self._reload = False
+        if self.context is None or self.context.closed:  # e.g. the store closed under the read
+            return
         if generation == self._generation:
             self._show_failure(exc)
         self._update_buttons()
