@@ -29,6 +29,24 @@ class Network:
     position_manager: str | None
     multicall3: str
     universal_router: str | None = None  # Uniswap's Universal Router (ETH-in basket buys)
+    universal_router_version: str | None = None  # the release deployed there (its encoding)
+    genesis_hash: str | None = None  # block 0 of a public chain: any other is refused
+    fee_model: str = "l1"  # "l1", "op-stack" (adds the L1 data fee) or "arbitrum"
+
+    @property
+    def adds_l1_data_fee(self) -> bool:
+        """OP-stack chains charge the cost of posting the transaction to Ethereum on top of gas."""
+        return self.fee_model == "op-stack"
+
+    def fee_explanation(self) -> str | None:
+        """What a person should know about this network's fee, in one sentence."""
+        if self.fee_model == "op-stack":
+            return (f"{self.label} also charges an L1 data fee for posting the transaction to "
+                    "Ethereum; it is shown separately and included in the total.")
+        if self.fee_model == "arbitrum":
+            return (f"On {self.label} the node's gas figure already includes the cost of posting "
+                    "the transaction to Ethereum.")
+        return None
 
     def with_deployment(self, deployment: dict) -> Network:
         """The demo network with the addresses its devnet deployed."""
@@ -38,7 +56,9 @@ class Network:
                        factory=contracts["factory"], swap_router=contracts["swap_router"],
                        quoter=contracts["quoter"], position_manager=contracts["position_manager"],
                        multicall3=contracts["multicall3"],
-                       universal_router=contracts.get("universal_router"))
+                       universal_router=contracts.get("universal_router"),
+                       universal_router_version=contracts.get("universal_router_version",
+                                                              self.universal_router_version))
 
 
 @cache

@@ -64,7 +64,7 @@ class ChainSession:
         from app.tx.lifecycle import recover_open_entries  # the chain and signing code
 
         network = network_for(home, network_key)
-        connection = connect(network, resolve_rpc_url(network, home, store, rpc), store)
+        connection = connect(network, resolve_rpc_url(network, home, store, rpc), store, home=home)
         journal = Journal(store, ChainKey(connection.chain_id, connection.genesis_hash))
         recovered = recover_open_entries(connection.client, journal)
         return cls(home, network, store, connection, journal, known_tokens(home, network), recovered)

@@ -13,7 +13,13 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from app.connection import Connection, resolve_rpc_url, rpc_setting_key, verify_chain
+from app.connection import (
+    Connection,
+    replica_genesis,
+    resolve_rpc_url,
+    rpc_setting_key,
+    verify_chain,
+)
 from app.devnet.manager import Devnet, DevnetStatus
 from app.errors import ChainMismatch, UserCancelled
 from app.networks import Network
@@ -122,7 +128,8 @@ class Launcher(QObject):
         if rpc_url is None:
             return
         known = self.store.known_genesis(self.network.chain_id, self.network.key)
-        worker = self._run(verify_chain, self.network, rpc_url, known)
+        worker = self._run(verify_chain, self.network, rpc_url, known, 10.0,
+                           replica_genesis(self.home, self.network))
         worker.signals.returned.connect(self._chain_verified)
         worker.signals.errored.connect(self._chain_refused)
 

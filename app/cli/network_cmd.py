@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         return 0
     with Store.open(ctx.home) as store:
         rpc_url = resolve_rpc_url(network, ctx.home, store, ctx.rpc)
-        connection = connect(network, rpc_url, store)
+        connection = connect(network, rpc_url, store, home=ctx.home)
         block = connection.client.block_number()
     emit({"network": network.key, "rpc_url": rpc_url, "chain_id": connection.chain_id,
           "genesis_hash": connection.genesis_hash, "block": block}, ctx.as_json,

@@ -36,6 +36,11 @@ CANONICAL = {
     "QuoterV2": "@uniswap/swap-router-contracts/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
     "UniversalRouter": "@uniswap/universal-router/artifacts/contracts/UniversalRouter.sol/UniversalRouter.json",
 }
+# OP-stack predeploys (runtime code: they sit at fixed addresses from genesis)
+PREDEPLOYS = {
+    "GasPriceOracle": "@eth-optimism/contracts-bedrock/forge-artifacts/GasPriceOracle.sol/GasPriceOracle.json",
+    "L1Block": "@eth-optimism/contracts-bedrock/forge-artifacts/L1Block.sol/L1Block.json",
+}
 DEMO_SOURCES = ("DemoToken.sol", "DemoYieldVault.sol")
 
 
@@ -46,6 +51,22 @@ def canonical(name: str) -> Artifact:
     if not bytecode.startswith("0x"):
         bytecode = "0x" + bytecode
     return Artifact(name, data["abi"], bytecode)
+
+
+@dataclass(frozen=True)
+class Predeploy:
+    name: str
+    abi: list
+    runtime: str               # 0x-prefixed deployed bytecode
+    storage: dict[str, tuple[int, int]]  # variable -> (slot, byte offset), from the compiler
+
+
+def predeploy(name: str) -> Predeploy:
+    data = json.loads((ensure_installed() / PREDEPLOYS[name]).read_text())
+    layout = {entry["label"]: (int(entry["slot"]), int(entry["offset"]))
+              for entry in data["storageLayout"]["storage"]}
+    runtime = data["deployedBytecode"]["object"]
+    return Predeploy(name, data["abi"], runtime if runtime.startswith("0x") else "0x" + runtime, layout)
 
 
 def multicall3_creation_code() -> str:

@@ -18,8 +18,10 @@ from hexbytes import HexBytes
 from app.chain.client import ChainClient
 from app.chain.multicall import MULTICALL3_ADDRESS, Call
 from app.devnet import artifacts, liquidity
+from app.devnet.replica import load_replica_layout
 from app.errors import DevnetError
 from app.index.routers import V3_POOL_INIT_CODE_HASH
+from app.networks import Network
 from app.paths import resources_dir
 
 # anvil's well-known development mnemonic. Its keys are public: the demo network only.
@@ -65,14 +67,36 @@ class _Deployer:
         self.address = to_checksum_address(client.rpc("eth_accounts")[0])
         self.pending: list[tuple[str, str]] = []  # (tx hash, what it did) not yet checked
 
-    def deploy(self, artifact: artifacts.Artifact, *args) -> str:
+    def deploy(self, artifact: artifacts.Artifact, *args, at: str | None = None) -> str:
+        """Deploy ``artifact``; with ``at``, run its constructor AT that address instead."""
         contract = self.client.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         data = contract.constructor(*args).data_in_transaction
+        if at is not None:
+            return self.construct_at(artifact.name, data, at)
         tx_hash = self.client.send_transaction({"from": self.address, "data": data, "gas": 15_000_000})
         receipt = self.client.wait_for_receipt(tx_hash)
         if receipt["status"] != 1 or not receipt.get("contractAddress"):
             raise DevnetError(f"deploying {artifact.name} failed")
         return to_checksum_address(receipt["contractAddress"])
+
+    def construct_at(self, name: str, creation_code: str, address: str) -> str:
+        """Run a contract's constructor at a fixed (real-network) address.
+
+        The creation code is installed at ``address`` and called once, so the constructor runs
+        with ``address(this) == address``: immutables that hold the contract's own address
+        (Uniswap's NoDelegateCall), storage it initialises (owners, fee tiers, names, the
+        minted supply) and its msg.sender are what a deployment there would have produced.
+        The call's return data is the runtime code, which then replaces the creation code.
+        """
+        address = to_checksum_address(address)
+        self.client.rpc("anvil_setCode", [address, creation_code])
+        call = {"from": self.address, "to": address, "data": "0x", "gas": 15_000_000}
+        runtime = self.client.call(call)
+        receipt = self.client.wait_for_receipt(self.client.send_transaction(call))
+        if receipt["status"] != 1 or not runtime:
+            raise DevnetError(f"constructing {name} at {address} failed")
+        self.client.rpc("anvil_setCode", [address, "0x" + runtime.hex()])
+        return address
 
     def send(self, what: str, contract, function: str, *args, value: int = 0) -> None:
         """Send without waiting (anvil mines each at once, in order); checked in ``verify``."""
@@ -89,10 +113,18 @@ class _Deployer:
 
 
 def deploy_demo(client: ChainClient, out: Path, progress: Progress,
-                snapshot_path: Path | None = None) -> dict:
-    """Deploy everything onto a fresh anvil and write ``out`` (deployment.json)."""
+                snapshot_path: Path | None = None, replica: Network | None = None) -> dict:
+    """Deploy everything onto a fresh anvil and write ``out`` (deployment.json).
+
+    With ``replica``, the same market is built in the shape of that public network: every
+    contract and token at its real address (app/devnet/replica.py), snapshot tokens that the
+    network lacks left out (listed in deployment.json), the curated vaults at their addresses,
+    and on OP-stack networks the GasPriceOracle and L1Block predeploys."""
     config = json.loads((resources_dir() / "devnet.json").read_text())
     as_of, snapshot = load_snapshot(snapshot_path)
+    layout = load_replica_layout(replica) if replica is not None else None
+    if layout is not None:
+        snapshot = [t for t in snapshot if t.symbol in layout.tokens]
     by_symbol = {t.symbol: t for t in snapshot}
     for needed in ("WETH", "USDC"):
         if needed not in by_symbol:
@@ -104,24 +136,30 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
              "Multicall3…", 0.05)
     runtime = client.call({"data": artifacts.multicall3_creation_code()})  # constructor output
     client.rpc("anvil_setCode", [MULTICALL3_ADDRESS, "0x" + runtime.hex()])
-    weth = d.deploy(artifacts.canonical("WETH9"))
+    real = replica  # on a replica each canonical contract goes to the network's own address
+    weth = d.deploy(artifacts.canonical("WETH9"), at=real and real.wrapped_native)
     factory_artifact = artifacts.canonical("UniswapV3Factory")
-    factory = d.deploy(factory_artifact)
+    factory = d.deploy(factory_artifact, at=real and real.factory)
     factory_contract = client.contract(factory, factory_artifact.abi)
     d.send("enable the 0.01% fee tier", factory_contract, "enableFeeAmount", 100, 1)
     npm_artifact = artifacts.canonical("NonfungiblePositionManager")
     # No token descriptor: it only renders NFT images (tokenURI), which nothing here reads.
-    position_manager = d.deploy(npm_artifact, factory, weth, ZERO_ADDRESS)
+    position_manager = d.deploy(npm_artifact, factory, weth, ZERO_ADDRESS, at=real and real.position_manager)
     # No V2 factory: the demo routes through V3 only.
-    swap_router = d.deploy(artifacts.canonical("SwapRouter02"), ZERO_ADDRESS, factory, position_manager, weth)
-    quoter = d.deploy(artifacts.canonical("QuoterV2"), factory, weth)
+    swap_router = d.deploy(artifacts.canonical("SwapRouter02"), ZERO_ADDRESS, factory, position_manager, weth,
+                           at=real and real.swap_router)
+    quoter = d.deploy(artifacts.canonical("QuoterV2"), factory, weth, at=real and real.quoter)
     universal_router = d.deploy(artifacts.canonical("UniversalRouter"),
-                                _universal_router_parameters(weth, factory))
+                                _universal_router_parameters(weth, factory), at=real and real.universal_router)
+    if real is not None and real.adds_l1_data_fee:
+        install_op_fee_predeploys(client, config["replica_l1_fee"])
 
     pools = [plan for token in snapshot for plan in liquidity.split_depth(
         token.symbol, liquidity.token_depth_usd(token.market_cap_usd),
         token.weth_fee_tiers, token.usdc_fee_tiers)]
-    vault_configs = config["vaults"]
+    vault_configs = config["vaults"] if layout is None else [
+        {"name": v.name, "symbol": v.symbol, "asset": v.asset, "apy_bps": v.apy_bps,
+         "yield_reserve": v.yield_reserve, "address": v.address} for v in layout.vaults]
     demo_cfg = config["demo_account"]
 
     # How much of each token the market maker needs: both sides of every pool, vault
@@ -141,9 +179,15 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
     demo_token = artifacts.demo_contracts()["DemoToken"]
     addresses = {"WETH": weth}
     for token in snapshot:
-        if token.symbol != "WETH":
+        if token.symbol == "WETH":
+            continue
+        if layout is None:
             addresses[token.symbol] = d.deploy(demo_token, token.name, token.symbol, token.decimals,
                                                need[token.symbol])
+        else:
+            there = layout.tokens[token.symbol]
+            addresses[token.symbol] = d.deploy(demo_token, there.name, there.symbol, there.decimals,
+                                               need[token.symbol], at=there.address)
     weth_contract = client.contract(weth, artifacts.canonical("WETH9").abi)
     d.send("wrap ETH", weth_contract, "deposit", value=need["WETH"])
     erc20_abi = demo_token.abi
@@ -182,7 +226,8 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
     vault_rows = []
     for vault in vault_configs:
         asset = addresses[vault["asset"]]
-        address = d.deploy(vault_artifact, asset, vault["name"], vault["symbol"], vault["apy_bps"])
+        address = d.deploy(vault_artifact, asset, vault["name"], vault["symbol"], vault["apy_bps"],
+                           at=vault.get("address"))
         reserve = _units(vault["yield_reserve"], by_symbol[vault["asset"]].decimals)
         d.send(f"fund {vault['name']}'s yield reserve", client.contract(asset, erc20_abi),
                "transfer", address, reserve)
@@ -205,17 +250,67 @@ def deploy_demo(client: ChainClient, out: Path, progress: Progress,
         "contracts": {"weth": weth, "factory": factory, "swap_router": swap_router, "quoter": quoter,
                       "position_manager": position_manager, "multicall3": MULTICALL3_ADDRESS,
                       "universal_router": universal_router},
-        "tokens": [{"symbol": t.symbol, "name": t.name, "address": addresses[t.symbol],
-                    "decimals": t.decimals, "price_usd": str(t.price_usd)} for t in snapshot],
+        "tokens": [_token_row(t, addresses[t.symbol], layout) for t in snapshot],
         "pools": pool_rows,
         "vaults": vault_rows,
         "demo_account": demo,
         "demo_account_mnemonic_index": demo_cfg["mnemonic_index"],
     }
+    if layout is not None:
+        deployment["replica"] = replica.key
+        deployment["skipped_tokens"] = layout.skipped
+        if replica.adds_l1_data_fee:
+            deployment["l1_fee"] = config["replica_l1_fee"]
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(deployment, indent=2))
     tmp.replace(out)
     return deployment
+
+
+def _token_row(token: SnapshotToken, address: str, layout) -> dict:
+    row = {"symbol": token.symbol, "name": token.name, "address": address,
+           "decimals": token.decimals, "price_usd": str(token.price_usd)}
+    if layout is not None:  # the network's own name for it (cbBTC for BTC on Base...)
+        there = layout.tokens[token.symbol]
+        row.update(symbol=there.symbol, name=there.name, snapshot_symbol=token.symbol)
+    return row
+
+
+DEPOSITOR_ACCOUNT = "0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001"  # the OP-stack system sender
+L1_BLOCK = "0x4200000000000000000000000000000000000015"
+
+
+def install_op_fee_predeploys(client: ChainClient, prices: dict) -> None:
+    """The GasPriceOracle and L1Block predeploys of contracts-bedrock at their addresses, on
+    the Fjord fee rules, with L1 prices from devnet.json.
+
+    The oracle's Ecotone and Fjord switches are flipped by its own setEcotone/setFjord, sent
+    from the depositor account as the upgrade transactions do. The L1 prices are written into
+    L1Block's storage at the slots its compiler reports, which is what the sequencer's
+    per-L1-block deposit (setL1BlockValuesEcotone) writes."""
+    from app.chain.l1_fee import GAS_PRICE_ORACLE
+
+    oracle, l1_block = artifacts.predeploy("GasPriceOracle"), artifacts.predeploy("L1Block")
+    client.rpc("anvil_setCode", [GAS_PRICE_ORACLE, oracle.runtime])
+    client.rpc("anvil_setCode", [L1_BLOCK, l1_block.runtime])
+    client.rpc("anvil_impersonateAccount", [DEPOSITOR_ACCOUNT])
+    client.rpc("anvil_setBalance", [DEPOSITOR_ACCOUNT, hex(10**18)])
+    contract = client.contract(GAS_PRICE_ORACLE, oracle.abi)
+    for switch in ("setEcotone", "setFjord"):
+        tx = {"from": DEPOSITOR_ACCOUNT, "to": GAS_PRICE_ORACLE, "data": contract.encode_abi(switch, []),
+              "gas": 200_000}
+        if client.wait_for_receipt(client.send_transaction(tx))["status"] != 1:
+            raise DevnetError(f"GasPriceOracle.{switch}() failed on the replica")
+    client.rpc("anvil_stopImpersonatingAccount", [DEPOSITOR_ACCOUNT])
+    values = {"basefee": int(prices["l1_base_fee_wei"]), "blobBaseFee": int(prices["blob_base_fee_wei"]),
+              "baseFeeScalar": int(prices["base_fee_scalar"]),
+              "blobBaseFeeScalar": int(prices["blob_base_fee_scalar"])}
+    words: dict[int, int] = {}
+    for label, value in values.items():
+        slot, offset = l1_block.storage[label]
+        words[slot] = words.get(slot, 0) | value << (8 * offset)
+    for slot, word in words.items():
+        client.rpc("anvil_setStorageAt", [L1_BLOCK, hex(slot), "0x" + word.to_bytes(32, "big").hex()])
 
 
 def _universal_router_parameters(weth: str, factory: str) -> tuple:

@@ -1,5 +1,10 @@
 """The demo network as the CLI and GUI see it: start (install + launch + first deploy),
 stop, reset, status. Everything is kept in ``home/devnet/``.
+
+A *replica* (``Devnet(home, replica="ethereum")``, kept in ``home/replica-ethereum/``) is the
+same kind of local chain shaped like a public network: its real chain id, the canonical
+contracts and tokens at their real addresses (app/devnet/replica.py), OP-stack fee rules for
+Base and Optimism. The app then uses the public network's code paths against it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from app.devnet import DEFAULT_BLOCK_TIME, toolchain
 from app.devnet.node import CHAIN_ID, AnvilNode, NodeInfo
-from app.errors import DevnetError
+from app.errors import DevnetError, InvalidInput
+from app.networks import get_network
 
 # The chain code (web3) is imported where a node is talked to, so reading deployment.json or
 # node.json stays light (offline commands, the GUI's first paint).
@@ -25,6 +31,9 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, float | None], None]
 SNAPSHOT_ENV = "BASKETRY_DEVNET_SNAPSHOT"  # tests/benchmarks may deploy another snapshot
+# Public networks a local replica can stand in for (ETH-native: WETH9's code is their wrapped
+# native; Polygon's WPOL is another contract, so no Polygon replica yet).
+REPLICA_NETWORKS = ("ethereum", "base", "optimism", "arbitrum")
 
 
 def _quiet(message: str, fraction: float | None) -> None:
@@ -61,10 +70,19 @@ class DevnetStatus:
 
 
 class Devnet:
-    def __init__(self, home: Path):
-        self.dir = home / "devnet"
-        self.node = AnvilNode(self.dir)
+    def __init__(self, home: Path, replica: str | None = None):
+        if replica is not None and replica not in REPLICA_NETWORKS:
+            raise InvalidInput(f"no local replica of {replica!r}; replicas: {', '.join(REPLICA_NETWORKS)}")
+        self.replica = replica
+        network = get_network(replica) if replica else None
+        self.chain_id = network.chain_id if network else CHAIN_ID
+        self.dir = home / ("devnet" if replica is None else f"replica-{replica}")
+        self.node = AnvilNode(self.dir, self.chain_id, optimism=bool(network and network.adds_l1_data_fee))
         self.deployment_file = self.dir / "deployment.json"
+
+    @property
+    def label(self) -> str:
+        return "the demo network" if self.replica is None else f"the local {get_network(self.replica).label} replica"
 
     def deployment(self) -> dict | None:
         try:
@@ -111,20 +129,21 @@ class Devnet:
 
             try:
                 client = ChainClient(info.rpc_url)
-                _check_chain_id(client)
+                _check_chain_id(client, self.chain_id)
                 pin_block_timestamps(client)
                 if not self._deployed_on(client):
                     self.deployment_file.unlink(missing_ok=True)
                     snapshot = os.environ.get(SNAPSHOT_ENV)
                     deploy_demo(client, self.deployment_file, progress,
-                                Path(snapshot) if snapshot else None)
+                                Path(snapshot) if snapshot else None,
+                                replica=get_network(self.replica) if self.replica else None)
                     client.rpc("anvil_mine", ["0x1"])  # a block after the deploy: clean history
             except BaseException:
                 self.node.stop()
                 if self.deployment() is None:  # a half-done first deploy: start clean next time
                     (self.dir / "state.json").unlink(missing_ok=True)
                 raise
-            progress("The demo network is ready.", 1.0)
+            progress(f"{self.label[0].upper()}{self.label[1:]} is ready.", 1.0)
             return self.status()
 
     def _deployed_on(self, client: ChainClient) -> bool:
@@ -152,6 +171,6 @@ class Devnet:
         return self.node.running()
 
 
-def _check_chain_id(client: ChainClient) -> None:
-    if (chain_id := client.chain_id()) != CHAIN_ID:
-        raise DevnetError(f"the demo node answers chain id {chain_id}, expected {CHAIN_ID}")
+def _check_chain_id(client: ChainClient, expected: int) -> None:
+    if (chain_id := client.chain_id()) != expected:
+        raise DevnetError(f"the local node answers chain id {chain_id}, expected {expected}")

@@ -40,8 +40,10 @@ class NodeInfo:
 
 
 class AnvilNode:
-    def __init__(self, devnet_dir: Path):
+    def __init__(self, devnet_dir: Path, chain_id: int = CHAIN_ID, optimism: bool = False):
         self.dir = devnet_dir
+        self.chain_id = chain_id
+        self.optimism = optimism  # OP-stack rules: the node charges the L1 data fee
         self.state_file = devnet_dir / "state.json"
         self.node_file = devnet_dir / "node.json"
         self.log_file = devnet_dir / "anvil.log"
@@ -77,10 +79,12 @@ class AnvilNode:
         log_start = self.log_file.stat().st_size if self.log_file.exists() else 0
         command = [
             str(binary), "--host", "127.0.0.1", "--port", str(port),
-            "--chain-id", str(CHAIN_ID), "--gas-limit", str(BLOCK_GAS_LIMIT),
+            "--chain-id", str(self.chain_id), "--gas-limit", str(BLOCK_GAS_LIMIT),
             "--state", str(self.state_file), "--state-interval", str(STATE_DUMP_INTERVAL),
             "--max-persisted-states", "0",
         ]
+        if self.optimism:
+            command += ["--network", "optimism"]
         if block_time:
             command += ["--mixed-mining", "--block-time", str(block_time)]
         with open(self.log_file, "ab") as log:

@@ -30,6 +30,7 @@ PINNED_PACKAGES: dict[str, str] = {
     "@openzeppelin/contracts": "5.7.0",         # ERC20, ERC4626 sources for the demo tokens/vaults
     "solc": "0.8.37",                           # solc-js (WASM) to compile them
     "viem": "2.57.20",                          # ships Multicall3's creation bytecode
+    "@eth-optimism/contracts-bedrock": "0.17.3",  # GasPriceOracle + L1Block (OP-stack replicas)
 }
 
 Progress = Callable[[str, float | None], None]

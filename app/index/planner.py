@@ -288,8 +288,10 @@ def _swap_tx(network, pay: PayAsset, weth: str, legs: list[routers.SwapLeg], dea
         if separate:  # a user buying one token with ETH, one swap at a time
             data, value = routers.encode_swaprouter02_eth_single(legs[0], deadline, weth)
             return {"from": sender, "to": network.swap_router, "value": value, "data": "0x" + data.hex()}
+        router = routers.check_universal_router(network.universal_router, network.universal_router_version,
+                                                network.label)
         data, value = routers.encode_universal_router_eth_buy(legs, deadline, weth, fee)
-        return {"from": sender, "to": network.universal_router, "value": value, "data": "0x" + data.hex()}
+        return {"from": sender, "to": router, "value": value, "data": "0x" + data.hex()}
     data = routers.encode_swaprouter02_token_buy(legs, deadline, pay.address, fee)
     return {"from": sender, "to": network.swap_router, "value": 0, "data": "0x" + data.hex()}
 

@@ -32,6 +32,8 @@ from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 from hexbytes import HexBytes
 
+from app.errors import InvalidInput
+
 # Universal Router command bytes (Commands.sol, universal-router 2.1.0).
 UR_V3_SWAP_EXACT_IN = 0x00
 UR_WRAP_ETH = 0x0B
@@ -119,6 +121,26 @@ def encode_erc20_approve(spender: str, amount: int) -> bytes:
 
 
 # --- Universal Router (ETH in) -------------------------------------------------------------------
+# Universal Router releases whose V3_SWAP_EXACT_IN and WRAP_ETH inputs are the ones encoded
+# here. 2.1.1 added a uint256[] minHopPriceX36 input to the V3 swap commands: sending it this
+# encoding would be decoded wrongly, so it (and any release not listed) is refused.
+UNIVERSAL_ROUTER_ENCODES = ("2.0.0", "2.1.0")
+
+
+def check_universal_router(address: str | None, version: str | None, network_label: str) -> str:
+    """The router's address if this module encodes for its release; InvalidInput otherwise."""
+    if not address:
+        raise InvalidInput(f"{network_label} has no Universal Router configured: an ETH-paid basket "
+                           "cannot be bought in one transaction there")
+    if version not in UNIVERSAL_ROUTER_ENCODES:
+        raise InvalidInput(
+            f"the Universal Router at {address} on {network_label} is "
+            f"{'version ' + version if version else 'of an unknown version'}; Basketry encodes calls "
+            f"for versions {', '.join(UNIVERSAL_ROUTER_ENCODES)} only and will not send a call "
+            "that router could read differently")
+    return address
+
+
 def encode_universal_router_eth_buy(legs: Sequence[SwapLeg | tuple], deadline: int,
                                     weth: str, fee: tuple[str, int] | None = None) -> tuple[bytes, int]:
     """``execute(commands, inputs, deadline)`` buying every leg with ETH; returns (calldata, value).
