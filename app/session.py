@@ -87,5 +87,13 @@ class ChainSession:
         raise InvalidInput(f"unknown token {wanted!r} on {self.network.label}; known: "
                            + ", ".join(t.symbol for t in self.tokens))
 
+    def l1_data_fee(self, tx: dict) -> int | None:
+        """What an OP-stack chain adds for posting ``tx`` to Ethereum; None elsewhere."""
+        if not self.network.adds_l1_data_fee:
+            return None
+        from app.chain.l1_fee import l1_fees_for
+
+        return l1_fees_for(self.client, [tx], tx["from"])[0]
+
     def token_labels(self) -> dict[str, tuple[str, int]]:
         return {t.address: (t.symbol, t.decimals) for t in self.tokens}

@@ -33,7 +33,8 @@ class SendPlan:
     def summary(self, session: ChainSession) -> SigningSummary:
         """What the person approves: the decoded transaction and this plan's notes."""
         return describe_transaction(self.tx, session.network.label, session.network.native_symbol,
-                                    session.token_labels(), notes=self.notes)
+                                    session.token_labels(), notes=self.notes,
+                                    l1_fee_wei=session.l1_data_fee(self.tx))
 
     def describe_amount(self, native_symbol: str) -> str:
         if self.token is None:

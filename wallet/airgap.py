@@ -489,7 +489,7 @@ def _summary(raw: Any) -> SigningSummary:
     return SigningSummary(network=raw["network"], chain_id=_decimal(raw["chain_id"], "summary.chain_id"),
                           sender=raw["sender"], to=raw.get("to"), value=raw["value"],
                           method=raw.get("method"), arguments=dict(arguments),
-                          max_fee=raw.get("max_fee"), notes=tuple(notes))
+                          max_fee=raw.get("max_fee"), l1_fee=raw.get("l1_fee"), notes=tuple(notes))
 
 
 def _leading_decimal(text: str) -> Decimal | None:

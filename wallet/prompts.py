@@ -21,6 +21,7 @@ class SigningSummary:
     method: str | None = None       # "approve(address spender, uint256 amount)", None for a plain transfer
     arguments: dict[str, str] = field(default_factory=dict)
     max_fee: str | None = None      # the most the network fee can be, decimal string with unit
+    l1_fee: str | None = None       # OP-stack chains: the L1 data fee, charged on top of max_fee's gas
     notes: tuple[str, ...] = ()     # anything else the user must see (warnings first)
 
 

@@ -13,7 +13,7 @@ transaction signed with a placeholder signature of full-entropy bytes: a real si
 also incompressible, so the length (and the fee) comes out the same. ``fastlz_length`` is
 checked in the tests against the GasPriceOracle's on-chain compression.
 
-Pure except ``read_l1_fee_params``.
+Pure except ``l1_fees_for``, which reads the prices from the chain.
 """
 
 from __future__ import annotations
@@ -145,21 +145,35 @@ _SELECTORS = {  # GasPriceOracle view functions
 }
 
 
-def read_l1_fee_params(client: ChainClient, block: int | str = "latest") -> L1FeeParams:
-    """The oracle's prices in one Multicall3 call. Raises ChainError when the chain has no
-    Fjord GasPriceOracle (then this is not an OP-stack chain this app can price)."""
-    from app.chain.multicall import Call
+def l1_fees_for(client: ChainClient, txs: list[dict[str, Any]], sender: str) -> list[int]:
+    """The L1 data fee of each transaction, sent in this order from ``sender`` (its next nonce
+    where a transaction has none yet): the prices and the nonce in one round trip."""
+    from app.chain.multicall import MULTICALL3_ADDRESS, Call, decode_aggregate3, encode_aggregate3
     from app.errors import ChainError
 
     names = list(_SELECTORS)
-    results = client.multicall([Call(GAS_PRICE_ORACLE, bytes.fromhex(_SELECTORS[n][2:])) for n in names], block)
+    calls = [Call(GAS_PRICE_ORACLE, bytes.fromhex(_SELECTORS[n][2:])) for n in names]
+    nonce_hex, raw = client.batch([
+        ("eth_getTransactionCount", [sender, "pending"]),
+        ("eth_call", [{"to": MULTICALL3_ADDRESS, "data": "0x" + encode_aggregate3(calls).hex()}, "latest"]),
+    ])
+    for answer in (nonce_hex, raw):
+        if isinstance(answer, Exception):
+            raise ChainError(f"cannot price the L1 data fee: {answer}")
     values = {}
-    for name, result in zip(names, results, strict=True):
+    for name, result in zip(names, decode_aggregate3(bytes.fromhex(raw[2:]), calls), strict=True):
         if not result.success or len(result.data) != 32:
             raise ChainError(f"the GasPriceOracle at {GAS_PRICE_ORACLE} did not answer {name}(): "
                              "the L1 data fee cannot be priced on this chain")
         values[name] = int.from_bytes(result.data, "big")
     if values["isFjord"] != 1:
         raise ChainError("the GasPriceOracle is not on the Fjord fee rules this app prices")
-    return L1FeeParams(values["l1BaseFee"], values["blobBaseFee"], values["baseFeeScalar"],
-                       values["blobBaseFeeScalar"])
+    params = L1FeeParams(values["l1BaseFee"], values["blobBaseFee"], values["baseFeeScalar"],
+                         values["blobBaseFeeScalar"])
+    nonce = int(nonce_hex, 16)
+    fees = []
+    for offset, tx in enumerate(txs):
+        filled = {"nonce": nonce + offset, "gas": 0, "maxFeePerGas": 0, "maxPriorityFeePerGas": 0,
+                  "chainId": 0, **{k: v for k, v in tx.items() if v is not None}}
+        fees.append(l1_fee_for(params, filled))
+    return fees

@@ -21,6 +21,8 @@ class CliPrompts:
             lines += [f"    {name} = {value}" for name, value in summary.arguments.items()]
         if summary.max_fee:
             lines.append(f"  max network fee {summary.max_fee}")
+        if summary.l1_fee:
+            lines.append(f"  L1 data fee {summary.l1_fee}")
         lines += [f"  ! {note}" for note in summary.notes]
         sys.stderr.write("\n".join(lines) + "\n")
         if self.yes:

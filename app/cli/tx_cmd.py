@@ -185,7 +185,8 @@ def _replace(args: argparse.Namespace, ctx: CliContext, cancel: bool) -> int:
         prompts = CliPrompts(args.yes)
         summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
                                        session.token_labels(),
-                                       notes=(f"replaces {entry.tx_hash} (nonce {entry.nonce})",))
+                                       notes=(f"replaces {entry.tx_hash} (nonce {entry.nonce})",),
+                                       l1_fee_wei=session.l1_data_fee(tx))
         password = read_password(args.password_stdin, StdinLines()) if accounts[0].kind == "local" else None
         signer = service.signer(accounts[0], prompts, password)
         new = lifecycle.sign_and_journal(signer, tx, session.chain_id, session.journal, prompts,

@@ -106,11 +106,15 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             record = service.accounts.set_active(args.name)
             emit(_account_json(record), ctx.as_json, f"Active account: {record.label} ({record.address})")
         elif command == "demo":
-            from app.devnet.manager import Devnet
+            from app.devnet.manager import REPLICA_NETWORKS, Devnet
 
-            deployment = Devnet(ctx.home).deployment()
+            # on a public network: the funded account of this home's local replica of it
+            replica = ctx.network if ctx.network in REPLICA_NETWORKS else None
+            deployment = Devnet(ctx.home, replica=replica).deployment()
             if deployment is None:
-                raise InvalidInput("the demo network is not set up here: run `basketry devnet start` first")
+                start = f"devnet start --replica {replica}" if replica else "devnet start"
+                raise InvalidInput(f"{'a local replica of ' + replica if replica else 'the demo network'} "
+                                   f"is not set up here: run `basketry {start}` first")
             index = deployment["demo_account_mnemonic_index"]
             from app.devnet.deploy import ANVIL_MNEMONIC
             from wallet.keys import hd

@@ -17,6 +17,7 @@ from app.session import ChainSession
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
 from app.tx.describe import describe_transaction
+from app.tx.fees import fee_paid_wei
 from app.tx.journal import JournalEntry
 from app.units import format_units
 from wallet.prompts import Prompts
@@ -53,7 +54,8 @@ def execute_index_plan(session: ChainSession, plan: IndexPlan, signer: Signer, p
         tx = {**tx, "nonce": next_nonce(client, journal, plan.sender)}
         simulate(client, tx)  # right before signing: a price moved past a minimum refuses here
         summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
-                                       session.token_labels(), notes=notes if kind == "index_buy" else ())
+                                       session.token_labels(), notes=notes if kind == "index_buy" else (),
+                                       l1_fee_wei=session.l1_data_fee(tx))
         entry = lifecycle.send(client, journal, signer, tx, session.chain_id, prompts, kind, summary)
         entries.append(entry)
         if kind == "index_buy":
@@ -102,8 +104,7 @@ def record_realised(session: ChainSession, plan: IndexPlan, preview_id: int,
             for token, amount in received_by_token(entry.receipt, plan.sender).items():
                 received[token] = received.get(token, 0) + amount
     total_gas = sum(int((e.receipt or {}).get("gasUsed", 0)) for e in entries)
-    total_fee_wei = sum(int((e.receipt or {}).get("gasUsed", 0)) * int((e.receipt or {}).get("effectiveGasPrice", 0))
-                        for e in entries)
+    total_fee_wei = sum(fee_paid_wei(e.receipt or {}) for e in entries)
     gas_used = sum(int((e.receipt or {}).get("gasUsed", 0)) for e in swaps)
     eth_usd = Decimal(plan.preview.network_fee["usd"]) / Decimal(plan.preview.network_fee["eth"]) \
         if Decimal(plan.preview.network_fee["eth"]) else Decimal(0)

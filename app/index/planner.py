@@ -222,16 +222,6 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
                            f"in network fee is above the balance of {format_units(scan.balance, 18)} ETH")
     if transactions_needed > 1:  # split: the gas used is the chunks' estimates (no simulation of chunks)
         one_used = sum(estimates)
-    preview = build_index_preview(PreviewInput(
-        basket=basket.name, pay_symbol=pay.symbol, pay_decimals=pay.decimals, pay_price_usd=pay_usd,
-        eth_price_usd=eth_usd, amount_in=amount, platform_fee_bps=fee_bps, platform_fee=platform_fee,
-        slippage_bps=slippage_bps, legs=legs, one_tx_gas=one_used + approval_used,
-        separate_txs_gas=separate_used + approval_used, gas_price_wei=gas_price,
-        max_gas_price_wei=fees.max_fee_per_gas, simulated_out=simulated, block=block,
-        transactions=transactions_needed, approval_gas=approval_used, gas_limit=gas_limit_total))
-    if gas_note:
-        preview.notes.append(gas_note)
-
     transactions, kinds = [], []
     for tx, gas, kind in ([(approval, approval_gas, "approve")] if approval else []) + \
             [(tx, gas, "index_buy") for tx, gas in zip(swap_txs, estimates, strict=True)]:
@@ -239,6 +229,27 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
                              "maxFeePerGas": fees.max_fee_per_gas,
                              "maxPriorityFeePerGas": fees.max_priority_fee_per_gas, "type": 2})
         kinds.append(kind)
+    l1_fee = separate_l1_fee = 0
+    if network.adds_l1_data_fee:  # OP-stack: the cost of posting each transaction to Ethereum
+        from app.chain.l1_fee import l1_fees_for
+
+        l1_fee = sum(l1_fees_for(client, transactions, sender))
+        alone = [{**tx, "chainId": session.chain_id, "gas": transactions[-1]["gas"],
+                  "maxFeePerGas": fees.max_fee_per_gas, "maxPriorityFeePerGas": fees.max_priority_fee_per_gas}
+                 for tx in ([approval] if approval else []) + separate]
+        separate_l1_fee = sum(l1_fees_for(client, alone, sender))
+    preview = build_index_preview(PreviewInput(
+        basket=basket.name, pay_symbol=pay.symbol, pay_decimals=pay.decimals, pay_price_usd=pay_usd,
+        eth_price_usd=eth_usd, amount_in=amount, platform_fee_bps=fee_bps, platform_fee=platform_fee,
+        slippage_bps=slippage_bps, legs=legs, one_tx_gas=one_used + approval_used,
+        separate_txs_gas=separate_used + approval_used, gas_price_wei=gas_price,
+        max_gas_price_wei=fees.max_fee_per_gas, simulated_out=simulated, block=block,
+        transactions=transactions_needed, approval_gas=approval_used, gas_limit=gas_limit_total,
+        l1_data_fee_wei=l1_fee, separate_l1_fee_wei=separate_l1_fee,
+        fee_explanation=network.fee_explanation()))
+    if gas_note:
+        preview.notes.append(gas_note)
+
     return IndexPlan(preview, basket, pay, sender, legs, swap_legs, transactions, kinds, block,
                      estimates, rounds, simulated=simulated)
 

@@ -47,6 +47,9 @@ class PreviewInput:
     transactions: int = 1           # how many transactions the gas cap forces
     approval_gas: int = 0
     gas_limit: int = 0              # what the transactions may use at most (eth_estimateGas + margin)
+    l1_data_fee_wei: int = 0        # OP-stack: posting the transaction(s) to Ethereum, on top of gas
+    separate_l1_fee_wei: int = 0    # the same for the separate swaps
+    fee_explanation: str | None = None  # the network's fee rule in words (L1 fee, Arbitrum's gas)
 
 
 @dataclass(frozen=True)
@@ -114,14 +117,16 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         })
         legs.append(row)
 
-    fee_eth = Decimal(p.one_tx_gas * p.gas_price_wei) / Decimal(10**18)
-    max_fee_eth = Decimal((p.gas_limit or p.one_tx_gas) * p.max_gas_price_wei) / Decimal(10**18)
+    l1_eth = Decimal(p.l1_data_fee_wei) / Decimal(10**18)
+    fee_eth = Decimal(p.one_tx_gas * p.gas_price_wei) / Decimal(10**18) + l1_eth
+    max_fee_eth = Decimal((p.gas_limit or p.one_tx_gas) * p.max_gas_price_wei) / Decimal(10**18) + l1_eth
     fee_usd = fee_eth * p.eth_price_usd
     platform_usd = Decimal(p.platform_fee) / pay_scale * p.pay_price_usd
     cost_usd = Decimal(p.amount_in) / pay_scale * p.pay_price_usd + fee_usd
     immediate = expected_value - cost_usd
     saved_gas = p.separate_txs_gas - p.one_tx_gas
-    notes = []
+    saved_wei = saved_gas * p.gas_price_wei + p.separate_l1_fee_wei - p.l1_data_fee_wei
+    notes = [p.fee_explanation] if p.fee_explanation else []
     if p.transactions > 1:
         notes.append(f"The basket needs more gas than one transaction may use: it is split into "
                      f"{p.transactions} transactions.")
@@ -142,6 +147,8 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         network_fee={"gas": p.one_tx_gas, "gas_limit": p.gas_limit or p.one_tx_gas,
                      "approval_gas": p.approval_gas, "eth": _eth(fee_eth),
                      "max_eth": _eth(max_fee_eth), "usd": _usd(fee_usd),
+                     "l1_data_fee_eth": _eth(l1_eth) if p.l1_data_fee_wei else None,
+                     "l1_data_fee_usd": _usd(l1_eth * p.eth_price_usd) if p.l1_data_fee_wei else None,
                      "gas_price_gwei": str((Decimal(p.gas_price_wei) / Decimal(10**9)).quantize(Decimal("0.0001")))},
         platform_fee={"bps": p.platform_fee_bps, "usd": _usd(platform_usd),
                       "amount": format_units(p.platform_fee, p.pay_decimals)},
@@ -152,7 +159,7 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         vs_separate={"one_tx_gas": p.one_tx_gas, "separate_txs_gas": p.separate_txs_gas, "saved_gas": saved_gas,
                      "saved_pct": str((Decimal(saved_gas) / Decimal(p.separate_txs_gas) * 100).quantize(Decimal("0.1")))
                      if p.separate_txs_gas else None,
-                     "saved_usd": _usd(Decimal(saved_gas * p.gas_price_wei) / Decimal(10**18) * p.eth_price_usd)},
+                     "saved_usd": _usd(Decimal(saved_wei) / Decimal(10**18) * p.eth_price_usd)},
         simulation={"ok": sim_ok, "amounts_out": [format_units(v, leg.decimals) for leg, v in
                                                     zip(bought, p.simulated_out or [], strict=False)]},
         transactions=p.transactions, notes=notes)

@@ -37,7 +37,8 @@ def execute_trade_plan(session: ChainSession, plan: TradePlan, signer: Signer, p
         summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
                                        session.token_labels(),
                                        notes=(f"{plan.kind.capitalize()} of '{plan.basket_name}': {len(plan.legs)} "
-                                              "swaps, each with its minimum enforced on chain.",) if kind != "approve" else ())
+                                              "swaps, each with its minimum enforced on chain.",) if kind != "approve" else (),
+                                       l1_fee_wei=session.l1_data_fee(tx))
         entry = lifecycle.send(client, journal, signer, tx, session.chain_id, prompts, kind, summary)
         entries.append(entry)
         if entry.status != "confirmed":

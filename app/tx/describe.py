@@ -32,8 +32,9 @@ TOKEN_AMOUNT_ARGS = {"amount", "assets"}
 
 def describe_transaction(tx: dict[str, Any], network_label: str, native_symbol: str,
                          tokens: dict[str, tuple[str, int]] | None = None,
-                         notes: tuple[str, ...] = ()) -> SigningSummary:
-    """``tokens`` maps checksummed address -> (symbol, decimals) for amounts in words."""
+                         notes: tuple[str, ...] = (), l1_fee_wei: int | None = None) -> SigningSummary:
+    """``tokens`` maps checksummed address -> (symbol, decimals) for amounts in words;
+    ``l1_fee_wei``: the L1 data fee of an OP-stack chain (app/chain/l1_fee.py), shown apart."""
     tokens = tokens or {}
     data = bytes.fromhex(str(tx.get("data") or "0x")[2:])
     to = to_checksum_address(tx["to"]) if tx.get("to") else None
@@ -64,6 +65,9 @@ def describe_transaction(tx: dict[str, Any], network_label: str, native_symbol: 
         network=network_label, chain_id=int(tx["chainId"]), sender=to_checksum_address(tx["from"]),
         to=f"{to} ({label})" if label else to,
         value=f"{format_units(int(tx.get('value', 0)), 18)} {native_symbol}",
-        method=method, arguments=arguments, max_fee=max_fee, notes=tuple(extra))
+        method=method, arguments=arguments, max_fee=max_fee,
+        l1_fee=(f"{format_units(l1_fee_wei, 18)} {native_symbol} (posting it to Ethereum; "
+                "charged on top of the gas)") if l1_fee_wei else None,
+        notes=tuple(extra))
 
 

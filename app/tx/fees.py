@@ -45,3 +45,13 @@ def bumped(fees: Fees, current: Fees) -> Fees:
     max_fee = max(fees.max_fee_per_gas * REPLACEMENT_BUMP_NUM // REPLACEMENT_BUMP_DEN + 1,
                   current.max_fee_per_gas, tip)
     return Fees(max_fee, tip, current.base_fee_per_gas)
+
+
+def fee_paid_wei(receipt: dict) -> int:
+    """What a mined transaction cost in the native coin: gas used x effective price, plus the
+    L1 data fee OP-stack nodes report in the receipt (``l1Fee``; anvil's OP mode charges it
+    but does not report it)."""
+    def number(value) -> int:
+        return int(value, 16) if isinstance(value, str) else int(value or 0)
+
+    return number(receipt.get("gasUsed")) * number(receipt.get("effectiveGasPrice")) + number(receipt.get("l1Fee"))

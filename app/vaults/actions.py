@@ -156,7 +156,8 @@ def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, p
                 raise InvalidInput(f"the deposit would give {format_units(shares, plan.info.decimals)} shares, below "
                                    f"the minimum {format_units(plan.min_shares, plan.info.decimals)}: not sent")
         summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
-                                       {**session.token_labels(), plan.info.asset: (plan.info.asset_symbol, plan.info.asset_decimals)})
+                                       {**session.token_labels(), plan.info.asset: (plan.info.asset_symbol, plan.info.asset_decimals)},
+                                       l1_fee_wei=session.l1_data_fee(tx))
         entry = lifecycle.send(client, journal, signer, tx, session.chain_id, prompts, kind, summary)
         entries.append(entry)
         if entry.status != "confirmed":

@@ -75,13 +75,34 @@ def test_preview_arithmetic_on_a_hand_computed_case():
     assert leg["expected_out"] == "1990" and leg["min_out"] == "1980.05"
     assert leg["lp_fee_usd"] == "6.00" and leg["price_impact_bps"] == "20.06"
     assert preview.network_fee == {"gas": 100_000, "gas_limit": 100_000, "approval_gas": 0, "eth": "0.001000000",
-                                   "max_eth": "0.002000000", "usd": "2.00", "gas_price_gwei": "10.0000"}
+                                   "max_eth": "0.002000000", "usd": "2.00", "gas_price_gwei": "10.0000",
+                                   "l1_data_fee_eth": None, "l1_data_fee_usd": None}
     assert preview.pnl_preview["cost_usd"] == "2002.00"
     assert preview.pnl_preview["immediate_usd"] == "-12.00"
     assert preview.pnl_preview["break_even_move_pct"] == "0.603"
     assert preview.vs_separate["saved_gas"] == 30_000 and preview.vs_separate["saved_pct"] == "23.1"
     assert preview.vs_separate["saved_usd"] == "0.60"
     assert preview.simulation == {"ok": True, "amounts_out": ["1990"]}
+
+
+def test_an_l1_data_fee_is_shown_apart_and_counted_in_every_total():
+    # The same buy on an OP-stack chain: + 0.0005 ETH ($1) of L1 data fee for the one
+    # transaction, 0.0008 ETH for the separate swaps (each pays its own).
+    q = RouteQuote(Route((WETH, TOK), (3000,), Fraction(2000)), 10**18, 1990 * 10**18, 90_000)
+    preview = build_index_preview(PreviewInput(
+        basket="One", pay_symbol="ETH", pay_decimals=18, pay_price_usd=Decimal(2000),
+        eth_price_usd=Decimal(2000), amount_in=10**18, platform_fee_bps=0, platform_fee=0,
+        slippage_bps=50, legs=[LegInput("TOK", TOK, 18, Decimal(1), q, None, Decimal(1))],
+        one_tx_gas=100_000, separate_txs_gas=130_000, gas_price_wei=10 * 10**9,
+        max_gas_price_wei=20 * 10**9, simulated_out=[1990 * 10**18], block=7,
+        l1_data_fee_wei=5 * 10**14, separate_l1_fee_wei=8 * 10**14, fee_explanation="L1 fee rule"))
+    fee = preview.network_fee
+    assert fee["l1_data_fee_eth"] == "0.000500000" and fee["l1_data_fee_usd"] == "1.00"
+    assert fee["eth"] == "0.001500000" and fee["max_eth"] == "0.002500000" and fee["usd"] == "3.00"
+    assert preview.pnl_preview["cost_usd"] == "2003.00"
+    # saved: 30,000 gas at 10 gwei (0.0003 ETH) + 0.0003 ETH of L1 fee = 0.0006 ETH = $1.20
+    assert preview.vs_separate["saved_usd"] == "1.20"
+    assert preview.notes[0] == "L1 fee rule"
 
 
 def test_a_simulation_below_the_minimum_is_not_ok():

@@ -60,6 +60,8 @@ class SigningDialog(QDialog):
         for name, value in summary.arguments.items():
             row(f"arg_{name}", f"    {name}", value, mono=value.startswith("0x"))
         row("max_fee", "Max network fee", summary.max_fee or "unknown")
+        if summary.l1_fee:
+            row("l1_fee", "L1 data fee", summary.l1_fee)
         layout.addLayout(form)
 
         self.buttons = QDialogButtonBox(self)

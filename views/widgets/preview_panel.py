@@ -40,7 +40,7 @@ class PreviewPanel(QWidget):
     refresh_requested = Signal()
 
     #: value rows per group: key -> caption
-    FEE_ROWS = {"network_fee": "Network fee", "gas": "Gas", "max_fee": "At most",
+    FEE_ROWS = {"network_fee": "Network fee", "gas": "Gas", "l1_fee": "L1 data fee", "max_fee": "At most",
                 "platform_fee": "Platform fee"}
     PNL_ROWS = {"cost": "Cost", "expected_value": "Expected value", "immediate": "Immediate P&L",
                 "break_even": "Break-even move"}
@@ -156,6 +156,12 @@ class PreviewPanel(QWidget):
         charged = "the gas the chain will charge for the exact transaction (simulated)"
         self._set("gas", gas, charged + (f"; includes {approval:,} for the {p.get('pay')} approval"
                                          if approval else ""))
+        l1 = fee.get("l1_data_fee_eth")
+        self._set("l1_fee", f"{format_amount(l1)} {native}  ({format_usd(fee.get('l1_data_fee_usd'))})"
+                  if l1 else "none on this network",
+                  f"{full_amount(l1, native)}: the cost of posting the transaction to Ethereum, "
+                  "charged on top of the gas and included in the network fee" if l1 else
+                  "this network charges no separate L1 data fee")
         self._set("max_fee", f"{format_amount(fee.get('max_eth'))} {native}",
                   f"the most the network fee can be: the gas limit "
                   f"{format_gas(fee.get('gas_limit') or fee.get('gas'))} × the max fee per gas")
