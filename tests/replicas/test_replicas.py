@@ -143,3 +143,20 @@ def _oracle_fee(client: ChainClient, data: bytes) -> int:
     padded = data.hex().ljust((len(data) + 31) // 32 * 64, "0")
     call = "0x49948e0e" + (32).to_bytes(32, "big").hex() + len(data).to_bytes(32, "big").hex() + padded
     return int.from_bytes(client.call({"to": GAS_PRICE_ORACLE, "data": call}), "big")
+
+
+def test_a_curated_vault_deposit_on_ethereum_and_its_history(ethereum):
+    ethereum.json("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    listed = {v["name"]: v for v in ethereum.json("vault", "list")["vaults"]}
+    assert listed["USDC-1 yVault"]["address"] == "0xBe53A109B494E5c9f97b9Cd39Fe969BE68BF6204"
+    quote = ethereum.json("vault", "quote", "USDC-1 yVault", "--amount", "1000")
+    assert quote["asset"] == "USDC"
+    done = ethereum.json("vault", "deposit", "USDC-1 yVault", "--amount", "1000", "--yes",
+                         "--password-stdin", stdin=PASSWORD + "\n")
+    assert done["status"] == "confirmed" and done["shares_received"] == quote["expected_shares"]
+    portfolio = ethereum.json("portfolio")
+    usdc = next(h for h in portfolio["holdings"] if h["symbol"] == "USDC")
+    assert Decimal(usdc["balance"]) == 100_000 - 1000
+    assert any(v["address"] == "0xBe53A109B494E5c9f97b9Cd39Fe969BE68BF6204" for v in portfolio["vaults"])
+    kinds = [t["kind"] for t in ethereum.json("activity")["transactions"]]
+    assert kinds.count("vault_deposit") == 1 and kinds.count("approve") == 1
