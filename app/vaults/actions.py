@@ -105,9 +105,9 @@ def plan_deposit(session: ChainSession, vault: str, amount_text: str, slippage_t
     fees = suggest_fees(client)
     txs = [approve, deposit]
     kinds = ["approve", "vault_deposit"]
-    preview = _preview(session, info, "deposit", amount, shares, min_shares, slippage_bps,
-                       approve_gas + deposit_gas, fees, simulated, approve_gas)
     transactions = [_finish(tx, gas, fees, session.chain_id) for tx, gas in zip(txs, (approve_gas, deposit_gas), strict=True)]
+    preview = _preview(session, info, "deposit", amount, shares, min_shares, slippage_bps,
+                       approve_gas + deposit_gas, fees, simulated, approve_gas, _l1_fee(session, transactions))
     return VaultPlan("vault_deposit", info, owner, amount, shares, min_shares, transactions, kinds, preview)
 
 
@@ -134,9 +134,11 @@ def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, ow
     simulate(session.client, tx)
     gas = session.client.estimate_gas(tx)
     fees = suggest_fees(session.client)
-    preview = _preview(session, info, "withdraw", amount, shares, shares, 0, gas, fees, None, 0)
+    transactions = [_finish(tx, gas, fees, session.chain_id)]
+    preview = _preview(session, info, "withdraw", amount, shares, shares, 0, gas, fees, None, 0,
+                       _l1_fee(session, transactions))
     preview["position"] = position(session, info, owner)
-    return VaultPlan("vault_withdraw", info, owner, amount, shares, shares, [_finish(tx, gas, fees, session.chain_id)],
+    return VaultPlan("vault_withdraw", info, owner, amount, shares, shares, transactions,
                      ["vault_withdraw"], preview, all_shares=amount_text is None)
 
 
@@ -243,10 +245,12 @@ def position(session: ChainSession, info: VaultInfo, owner: str) -> dict[str, An
 
 
 def _preview(session: ChainSession, info: VaultInfo, action: str, amount: int, shares: int, min_shares: int,
-             slippage_bps: int, gas: int, fees, simulated: int | None, approve_gas: int) -> dict[str, Any]:
+             slippage_bps: int, gas: int, fees, simulated: int | None, approve_gas: int,
+             l1_fee_wei: int = 0) -> dict[str, Any]:
     usd, eth_usd = asset_usd(session, info.asset, info.asset_decimals)
     gas_price = fees.base_fee_per_gas + fees.max_priority_fee_per_gas
-    fee_eth = Decimal(gas * gas_price) / Decimal(10**18)
+    l1_eth = Decimal(l1_fee_wei) / Decimal(10**18)
+    fee_eth = Decimal(gas * gas_price) / Decimal(10**18) + l1_eth
     fee_usd = fee_eth * eth_usd
     apy = trailing_apy(samples(session, info.address), info.timestamp)
     amount_usd = Decimal(amount) / Decimal(10**info.asset_decimals) * usd
@@ -270,9 +274,19 @@ def _preview(session: ChainSession, info: VaultInfo, action: str, amount: int, s
                        "max_withdraw": _limit(info.max_withdraw, info.asset_decimals)},
             "tvl": format_units(info.total_assets, info.asset_decimals),
             "network_fee": {"gas": gas, "approval_gas": approve_gas, "eth": str(fee_eth.quantize(Decimal("0.000000001"))),
-                            "usd": str(fee_usd.quantize(Decimal("0.01")))},
+                            "usd": str(fee_usd.quantize(Decimal("0.01"))),
+                            "l1_data_fee_eth": str(l1_eth.quantize(Decimal("0.000000001"))) if l1_fee_wei else None},
             "apy": apy.as_json(), "fees": info.fees or "not disclosed on-chain", "pnl_preview": pnl,
             "block": info.block}
+
+
+def _l1_fee(session: ChainSession, transactions: list[dict]) -> int:
+    """OP-stack chains: the L1 data fee of these transactions, sent in order (0 elsewhere)."""
+    if not session.network.adds_l1_data_fee:
+        return 0
+    from app.chain.l1_fee import l1_fees_for
+
+    return sum(l1_fees_for(session.client, transactions, transactions[0]["from"]))
 
 
 def _limit(value: int, decimals: int) -> str:

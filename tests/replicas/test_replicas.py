@@ -160,3 +160,19 @@ def test_a_curated_vault_deposit_on_ethereum_and_its_history(ethereum):
     assert any(v["address"] == "0xBe53A109B494E5c9f97b9Cd39Fe969BE68BF6204" for v in portfolio["vaults"])
     kinds = [t["kind"] for t in ethereum.json("activity")["transactions"]]
     assert kinds.count("vault_deposit") == 1 and kinds.count("approve") == 1
+
+
+def test_a_base_vault_deposit_is_charged_the_l1_fee_its_preview_showed(base):
+    base.json("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    sender = base.deployment["demo_account"]
+    quote = base.json("vault", "quote", "USDC Horizon yVault", "--amount", "250")
+    predicted = Decimal(quote["network_fee"]["l1_data_fee_eth"])
+    assert predicted > 0
+    before = base.client.balance(sender)
+    base.json("vault", "deposit", "USDC Horizon yVault", "--amount", "250", "--yes",
+              "--password-stdin", stdin=PASSWORD + "\n")
+    hashes = [t["hash"] for t in base.json("activity")["transactions"]]
+    gas_cost = sum(int(r["gasUsed"]) * int(r["effectiveGasPrice"]) for r in map(base.client.receipt, hashes))
+    charged_l1 = before - base.client.balance(sender) - gas_cost
+    assert len(hashes) == 2  # the approval and the deposit, each posting its bytes to L1
+    assert predicted == (Decimal(charged_l1) / Decimal(10**18)).quantize(Decimal("0.000000001"))
