@@ -2,8 +2,9 @@
 
 A scan starts at ``initial`` blocks. A range the node accepts with fewer than ``grow_below`` logs
 doubles the next one (up to ``maximum``); a denser one keeps its size. A range the node refuses
-is halved (down to ``minimum``; refused there, the scan gives up). Nodes refuse for two reasons,
-told apart by their words (``refusal_kind``):
+is halved, or brought back to the largest span accepted so far (down to ``minimum``; refused
+there, the scan gives up). Nodes refuse for two reasons, told apart by their words
+(``refusal_kind``):
 
 * the span in blocks (geth/erigon/infura/alchemy-style "block range" limits): a fixed limit, so
   the smallest refused span is remembered and the policy never asks that much again; growth then
