@@ -75,7 +75,12 @@ def _load(ctx: CliContext, store: Store, offline: bool) -> tuple[Portfolio, Port
             reason = f"offline: {exc}"
             print(f"basketry: {reason}; showing what was last seen", file=sys.stderr)
             return portfolio, None, reason
-        result = update(session, accounts, progress=_progress(ctx))
+        progress = _progress(ctx)
+        try:
+            result = update(session, accounts, progress=progress)
+        finally:
+            if progress is not None:
+                print(file=sys.stderr)  # end the progress line
         return result.portfolio, result, None
     return open_offline(store, network, accounts), None, "offline (asked)"
 
@@ -85,7 +90,8 @@ def _progress(ctx: CliContext):
         return None
 
     def show(stage: str, done: int, total: int) -> None:
-        print(f"\r{stage}: {done}/{total}", end="", file=sys.stderr, flush=True)
+        text = f"{stage}: {done:,} of {total:,}" if total > 1 else f"{stage}…"
+        print(f"\r{text:<60}", end="", file=sys.stderr, flush=True)
     return show
 
 

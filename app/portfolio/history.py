@@ -41,10 +41,12 @@ def sync_history(session: ChainSession, addresses: Iterable[str],
                  cancel: threading.Event | None = None, to_block: int | None = None,
                  assets: list[Asset] | None = None) -> HistorySync:
     """Scan (up to ``to_block``, default the latest), then fetch every new transaction's details and price its block.
-    ``progress(stage, done, total)``; ``cancel`` stops between ranges or batches (what was done
-    is kept). Raises ChainError if the node fails."""
+    ``progress(stage, done, total)``: the scan's in blocks (done of total), then transactions,
+    then priced blocks; ``cancel`` stops between ranges or batches (what was done is kept, a
+    later sync resumes there). Raises ChainError if the node fails."""
     addresses = sorted({to_checksum_address(a) for a in addresses})
     report = (lambda stage, done, total: progress(stage, done, total)) if progress else (lambda *_: None)
+    report("Finding where the history starts", 0, 1)  # a first sync searches; the scan reports blocks
     scan = scan_transfers(session, addresses, progress=lambda d, t: report("Scanning transfers", d, t),
                           cancel=cancel, to_block=to_block)
     hashes = _unknown_transactions(session, addresses)

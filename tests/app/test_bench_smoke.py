@@ -112,3 +112,24 @@ def test_startup_benchmark_prints_a_complete_report(tmp_path):
     assert all(isinstance(v, bool) for key in ("version_under_0.3s", "portfolio_offline_under_0.3s",
                                                "gui_first_paint_under_0.5s") for v in met[key].values())
     assert isinstance(met["gui_paints_without_web3_or_eth_account"], bool)
+
+
+def test_history_sync_benchmark_prints_a_complete_report():
+    """bench/history_sync.py on a 200,000-block chain: every scenario finds the node's transfers,
+    the new first sync makes far fewer requests than the fixed ranges (counted by the proxy)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "history_sync.py"), "--head", "200000", "--real-blocks", "1000"],
+        capture_output=True, text=True, timeout=240, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+
+    assert report["benchmark"] == "history_sync" and report["setup"]["head"] == 200_000
+    scenarios = report["scenarios"]
+    for name in ("old_fixed_2000_from_0", "new", "new_without_archive_state"):
+        assert scenarios[name]["same_transfers_as_the_node"] and scenarios[name]["complete"], name
+        assert scenarios[name]["seconds"] >= 0 and scenarios[name]["bytes_received"] > 0
+    old, new = scenarios["old_fixed_2000_from_0"], scenarios["new"]
+    assert old["get_logs_batches"] == report["comparison"]["old_requests_computed"] == 101
+    assert new["first_activity"]["archive"] and new["http_requests"] <= 10 < old["http_requests"] / 10
+    assert not scenarios["new_without_archive_state"]["first_activity"]["archive"]
+    assert scenarios["search_only"]["fanout_7"]["rounds"] < scenarios["search_only"]["fanout_1"]["rounds"]

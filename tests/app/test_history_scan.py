@@ -1,5 +1,6 @@
 """History scan on the real devnet: transfers made outside the app are found from the Transfer
-logs, exactly once, resumably, in batches of two eth_getLogs per range."""
+logs, exactly once, resumably, in batches of two eth_getLogs per range, starting at the
+addresses' first activity (the devnet keeps every block's state)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from eth_account import Account
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from app.errors import ChainError, InvalidInput
-from app.history import scan_transfers
+from app.history import RangePolicy, scan_transfers
 from app.history.scan import TRANSFER_TOPIC, cursor_key
 from app.index.execute import execute_index_plan
 from app.index.planner import plan_index_buy
@@ -107,9 +108,19 @@ def test_transfers_made_outside_the_app_are_found_exactly_once(session, chain, a
     rows = stored(session, activity)
     assert sorted(rows) == sorted(expected) and len(rows) == len(set(rows))
     assert result.found == len(expected) and result.inserted == len(expected) - app_rows
-    assert (result.from_block, result.to_block, result.scanned_to) == (0, head, head) and result.complete
+    # the scan starts at the first activity: the friend's first USDC (a known token: his balance
+    # of it counts), the buyer's ETH or USDC before that
+    owner, friend = activity
+    starts = result.first_activity.starts
+    assert result.first_activity.archive and starts[friend] == min(r[6] for r in expected if friend in r[3:5])
+    assert 0 < starts[owner] <= min(r[6] for r in expected if owner in r[3:5]) and starts[owner] < starts[friend]
+    assert (result.from_block, result.to_block, result.scanned_to) == (starts[owner], head, head) and result.complete
+    searches = [b for b in batches if b[0][0] != "eth_getLogs"]
+    assert len(searches) == result.first_activity.rounds <= 4  # 7 blocks per address per round
+    assert {m for b in searches for m, _ in b} == {"eth_getTransactionCount", "eth_getBalance", "eth_call"}
     # one batch of two eth_getLogs (sent, received) per range, all addresses in one topic slot
-    assert len(batches) == result.ranges == math.ceil((head + 1) / 2000)
+    batches = [b for b in batches if b[0][0] == "eth_getLogs"]
+    assert len(batches) == result.ranges == result.requests == 1
     for batch in batches:
         assert [m for m, _ in batch] == ["eth_getLogs", "eth_getLogs"]
         sent, received = batch[0][1][0]["topics"], batch[1][1][0]["topics"]
@@ -134,11 +145,12 @@ def test_tiny_chunks_give_the_same_rows_and_report_progress_per_range(session, c
     batches = count_batches(monkeypatch, session)
     calls: list[tuple[int, int]] = []
     head = chain.block_number()
-    result = scan_transfers(session, activity, chunk=5, progress=lambda done, total: calls.append((done, total)))
+    result = scan_transfers(session, activity, ranges=RangePolicy(5, 5), find_start=False,
+                            progress=lambda done, total: calls.append((done, total)))
     assert sorted(stored(session, activity)) == sorted(on_chain(chain, activity))
     ranges = math.ceil((head + 1) / 5)
-    assert result.ranges == len(calls) == len(batches) == ranges
-    assert calls == [(min(5 * (i + 1), head + 1), head + 1) for i in range(ranges)]
+    assert result.ranges == len(calls) - 1 == len(batches) == ranges
+    assert calls == [(0, head + 1)] + [(min(5 * (i + 1), head + 1), head + 1) for i in range(ranges)]
     assert all(batch[0][1][0]["toBlock"] == hex(int(batch[0][1][0]["fromBlock"], 16) + 4)
                for batch in batches[:-1])
 
@@ -151,11 +163,12 @@ def test_cancel_stops_between_ranges_and_a_new_scan_resumes(session, chain, acti
         if done >= 15:
             cancel.set()
 
-    first = scan_transfers(session, activity, chunk=5, progress=progress, cancel=cancel)
+    fixed = RangePolicy(5, 5)
+    first = scan_transfers(session, activity, ranges=fixed, find_start=False, progress=progress, cancel=cancel)
     assert first.cancelled and not first.complete and first.scanned_to == 14 and first.ranges == 3
     assert session.store.get_setting(cursor_key(session)) == {a: 14 for a in activity}
     calls: list[tuple[int, int]] = []
-    rest = scan_transfers(session, activity, chunk=5, progress=lambda d, t: calls.append((d, t)))
+    rest = scan_transfers(session, activity, ranges=fixed, progress=lambda d, t: calls.append((d, t)))
     assert rest.from_block == 15 and rest.complete and not rest.cancelled
     assert calls[-1] == (head + 1 - 15, head + 1 - 15)
     assert sorted(stored(session, activity)) == sorted(on_chain(chain, activity))
@@ -175,7 +188,7 @@ def test_a_node_limit_halves_the_range_until_it_is_accepted(session, chain, acti
 
     monkeypatch.setattr(session.client, "batch", limited)
     head = chain.block_number()
-    result = scan_transfers(session, activity, chunk=1000)
+    result = scan_transfers(session, activity, ranges=RangePolicy(1000, 1000), find_start=False)
     assert result.complete and result.scanned_to == head
     assert any(span > 64 for span in asked) and max(asked) <= 1000
     assert sorted(stored(session, activity)) == sorted(on_chain(chain, activity))
@@ -204,4 +217,4 @@ def test_bad_arguments_are_refused(session):  # noqa: F811
     with pytest.raises(InvalidInput, match="not an address"):
         scan_transfers(session, ["0x1234"])
     with pytest.raises(InvalidInput, match="at least 1 block"):
-        scan_transfers(session, [Account.create().address], chunk=0)
+        scan_transfers(session, [Account.create().address], ranges=RangePolicy(initial=0))
