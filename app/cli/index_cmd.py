@@ -11,6 +11,7 @@ from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
 from app.errors import InvalidInput
+from app.explorer import tx_url, with_explorer_url
 from app.index.platform_fee import (
     MAX_PLATFORM_FEE_BPS,
     PLATFORM_FEE_RECIPIENT_SETTING,
@@ -101,7 +102,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             plan = plan_index_buy(session, args.basket, args.amount, args.pay, args.slippage, account.address)
             result = execute_index_plan(session, plan, signer, prompts)
     realised = result.realised
-    out = {"tx_hash": realised["tx_hash"], "status": realised["status"], "gas_used": realised["gas_used"],
+    out = {"tx_hash": realised["tx_hash"], "explorer_url": tx_url(session.network, realised["tx_hash"]),
+           "status": realised["status"], "gas_used": realised["gas_used"],
            "gas_estimate": realised["gas_estimate"], "approval_gas_used": realised["approval_gas_used"],
            "network_fee_usd": realised["network_fee_usd"], "legs": realised["legs"],
            "preview": plan.preview.to_json()}
@@ -135,7 +137,7 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
         except StaleQuote:
             plan = planner(session, args.basket, account.address, args.slippage)
             realised = execute_trade_plan(session, plan, signer, prompts)
-    emit({**realised, "preview": plan.preview}, ctx.as_json,
+    emit({**with_explorer_url(session.network, realised), "preview": plan.preview}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']} ({realised['gas_used']:,} gas, "
          f"{realised['approvals']} approvals)\n" + "\n".join(
              f"{leg['symbol']:<8} received {leg['received']} (expected {leg['expected_out']}, minimum {leg['min_out']})"

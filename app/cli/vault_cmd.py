@@ -10,6 +10,7 @@ from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
 from app.errors import InvalidInput
+from app.explorer import with_explorer_url
 from app.vaults.apy import trailing_apy
 from app.wallets import WalletService
 
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         signer = WalletService(store).signer(account, prompts, password)
         realised = execute_vault_plan(session, plan, signer, prompts)
         after = position(session, read_vault(session, address, account.address), account.address)
-    emit({**realised, "preview": plan.preview, "position": after}, ctx.as_json,
+    emit({**with_explorer_url(session.network, realised), "preview": plan.preview, "position": after}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']}\n" + "\n".join(f"{k}: {v}" for k, v in realised.items()
                                                                        if k not in ("status", "tx_hash")))
     return 0 if realised["status"] == "confirmed" else 3

@@ -4,7 +4,8 @@ symbol in fee and preview text."""
 from __future__ import annotations
 
 from app.cli.main import build_parser
-from app.networks import load_networks
+from app.explorer import address_url, tx_url, with_explorer_url
+from app.networks import get_network, load_networks
 from app.settings import DEFAULT_NETWORK, start_network
 
 
@@ -26,3 +27,27 @@ def test_cli_network_flag_is_told_apart_from_its_default(tmp_path, monkeypatch):
     assert cli_main.main(["--home", str(tmp_path)]) == 0
     assert cli_main.main(["--home", str(tmp_path), "--network", "polygon"]) == 0
     assert [(c.network, c.network_explicit) for c in seen] == [("demo", False), ("polygon", True)]
+
+
+TX = "0x" + "ab" * 32
+ADDRESS = "0x00000000000000000000000000000000000bA5e1"
+
+
+def test_explorer_links_per_network_and_none_for_the_demo():
+    assert tx_url(get_network("ethereum"), TX) == f"https://etherscan.io/tx/{TX}"
+    assert tx_url(get_network("polygon"), TX) == f"https://polygonscan.com/tx/{TX}"
+    assert address_url(get_network("base"), ADDRESS) == f"https://basescan.org/address/{ADDRESS}"
+    assert address_url(get_network("optimism"), ADDRESS).startswith("https://optimistic.etherscan.io/address/")
+    assert address_url(get_network("arbitrum"), ADDRESS).startswith("https://arbiscan.io/address/")
+    demo = get_network("demo")
+    assert demo.explorer is None and tx_url(demo, TX) is None and address_url(demo, ADDRESS) is None
+    # only a well-formed hash or address becomes a link
+    ethereum = get_network("ethereum")
+    for bad in (None, "", "—", TX[:-1], TX + "0", "0x" + "zz" * 32, ADDRESS):
+        assert tx_url(ethereum, bad) is None, bad
+    for bad in (None, "", "— (not signed yet)", ADDRESS[:-1], TX, "0x" + "g" * 40):
+        assert address_url(ethereum, bad) is None, bad
+    assert with_explorer_url(ethereum, {"tx_hash": TX, "status": "confirmed"}) == {
+        "tx_hash": TX, "status": "confirmed", "explorer_url": f"https://etherscan.io/tx/{TX}"}
+    assert with_explorer_url(demo, {"tx_hash": TX})["explorer_url"] is None
+    assert with_explorer_url(ethereum, {"tx_hash": None})["explorer_url"] is None

@@ -9,13 +9,14 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from app.explorer import tx_url
 from app.vaults.actions import VaultPlan, plan_withdraw
 from views.dialogs.vault_action import VaultActionDialog
 from views.formatting import format_amount, full_amount
 from views.models.vaults_model import signed_amount
 from views.wallet_context import WalletContext
 from views.widgets.checked_inputs import AmountReader
-from views.widgets.common import OK_COLOR
+from views.widgets.common import OK_COLOR, show_links
 
 
 class VaultWithdrawDialog(VaultActionDialog):
@@ -87,7 +88,9 @@ class VaultWithdrawDialog(VaultActionDialog):
 
     def show_result(self, realised: dict[str, Any]) -> None:
         values = self.values
-        values["status"].setText(f"{realised.get('status', '')}  {realised.get('tx_hash') or ''}")
+        tx_hash = realised.get("tx_hash") or ""
+        show_links(values["status"], [(f"{realised.get('status', '')}  ", None),
+                                      (tx_hash, tx_url(self.context.network, tx_hash))])
         if "assets_received" not in realised:
             for key in ("assets_received", "shares_burnt", "result_cost_basis", "realized_yield"):
                 values[key].setText("—")
