@@ -28,7 +28,7 @@ UNUSUAL_RECIPIENT_HELP = ("send even to a burn, reserved or contract address, or
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    send = commands.add_parser("send", help="send ETH or a token from the active account")
+    send = commands.add_parser("send", help="send the native coin (ETH; POL on Polygon) or a token from the active account")
     send.add_argument("to")
     send.add_argument("amount")
     send.add_argument("--token", help="token symbol or address (default: the native coin)")
