@@ -17,3 +17,18 @@ def validate_rpc_url(text: str) -> str | None:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise InvalidInput(f"not an RPC URL: {url!r} (expected http:// or https://host[:port][/path])")
     return url
+
+
+# The network the app opens on: saved by Settings -> Network -> Apply; `--network` wins over it.
+ACTIVE_NETWORK_SETTING = "network.active"
+DEFAULT_NETWORK = "demo"
+
+
+def start_network(explicit: str | None, saved: str | None, known: set[str] | dict) -> str:
+    """``--network`` if given, else the saved choice if it is still a known network, else demo
+    (a saved name that networks.json no longer has is ignored, not an error at start-up)."""
+    if explicit:
+        return explicit
+    if saved and saved in known:
+        return saved
+    return DEFAULT_NETWORK

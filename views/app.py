@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 from app.cli.context import CliContext
 from app.errors import BasketryError
 from app.logs import setup_logging
-from app.networks import get_network
+from app.networks import get_network, load_networks
+from app.settings import ACTIVE_NETWORK_SETTING, start_network
 from app.store import Store
 from views.errors import show_error
 from views.launcher import Launcher
@@ -21,9 +22,16 @@ def run_gui(ctx: CliContext) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Basketry")
     try:
-        network = get_network(ctx.network)
         store = Store.open(ctx.home)  # refuses a second instance on the same data directory
     except BasketryError as exc:
+        show_error(None, exc)
+        return 1
+    try:
+        # `--network` wins; else the network chosen in Settings last time; else demo
+        network = get_network(start_network(ctx.network if ctx.network_explicit else None,
+                                             store.get_setting(ACTIVE_NETWORK_SETTING), load_networks()))
+    except BasketryError as exc:
+        store.close()
         show_error(None, exc)
         return 1
     setup_logging(ctx.home)

@@ -22,11 +22,12 @@ from app.connection import (
 )
 from app.devnet.manager import Devnet, DevnetStatus
 from app.errors import ChainMismatch, UserCancelled
-from app.networks import Network
+from app.networks import Network, get_network
 from app.store import Store
 from views.errors import show_error
 from views.first_start import FirstStartDialog
 from views.main_window import MainWindow
+from views.network_switch import NetworkSwitcher, SwitchResult
 from views.pages.accounts_page import AccountsPage
 from views.pages.activity_page import ActivityPage
 from views.pages.index_page import IndexPage
@@ -47,6 +48,8 @@ class Launcher(QObject):
 
     window_ready = Signal(object)  # MainWindow
     failed = Signal(object)        # the exception that stopped start-up (already shown)
+    network_switched = Signal(object)  # Network: the window's context was rebuilt for it
+    switch_failed = Signal(object)     # the exception (shown); the network in use stayed
 
     def __init__(self, home: Path, network: Network, store: Store, explicit_rpc: str | None = None,
                  poll_interval_ms: int = 2000, parent: QObject | None = None, offline: bool = False):
@@ -58,6 +61,11 @@ class Launcher(QObject):
         self.window: MainWindow | None = None
         self.context: WalletContext | None = None  # the wallet pages' shared state (one per window)
         self.dialog: FirstStartDialog | None = None
+        self.settings: SettingsPage | None = None
+        self.switcher = NetworkSwitcher(home, store, parent=self)
+        self.switcher.started.connect(lambda network: self.settings and self.settings.show_switching(network))
+        self.switcher.succeeded.connect(self._switched)
+        self.switcher.failed.connect(self._switch_refused)
         self.started_devnet = False
         self._cancel = threading.Event()
         self._workers: list[Worker] = []
@@ -111,17 +119,15 @@ class Launcher(QObject):
 
     def _open_window(self, rpc_url: str | None) -> None:
         """The main window; with no ``rpc_url``, an offline review (stored data, no probing)."""
-        poller = None if rpc_url is None else ChainStatusPoller(self.network.key, rpc_url,
-                                                                interval_ms=self.poll_interval_ms)
-        settings = SettingsPage(self.store, self.home, self.network.key)
-        self.context = WalletContext(self.store, self.home, self.network.key, rpc=rpc_url, parent=self)
-        pages = {SettingsPage.TITLE: settings,
-                 PortfolioPage.TITLE: PortfolioPage(self.context),
-                 IndexPage.TITLE: IndexPage(self.context),
-                 VaultsPage.TITLE: VaultsPage(self.context),
-                 AccountsPage.TITLE: AccountsPage(self.context),
-                 ActivityPage.TITLE: ActivityPage(self.context)}
-        self.window = MainWindow(poller, pages=pages, offline_network=self.network.key)
+        self.settings = SettingsPage(self.store, self.home, self.network.key)
+        self.settings.switch_requested.connect(self.switch_network)
+        if self.offline:
+            self.settings.allow_switching(False, "Opened with --offline: nothing connects. Start the app "
+                                                 "without it to switch network.")
+        self.context = self._new_context(rpc_url)
+        self.window = MainWindow(self._poller(rpc_url), pages={SettingsPage.TITLE: self.settings, **self._pages()},
+                                 offline_network=self.network.label)
+        self.window.set_network(self.network.label)
         self.context.prompts.parent_widget = self.window
         self.window.show()
         self.window_ready.emit(self.window)
@@ -133,18 +139,69 @@ class Launcher(QObject):
         worker.signals.returned.connect(self._chain_verified)
         worker.signals.errored.connect(self._chain_refused)
 
+    def _new_context(self, rpc_url: str | None) -> WalletContext:
+        return WalletContext(self.store, self.home, self.network.key, rpc=rpc_url, parent=self)
+
+    def _poller(self, rpc_url: str | None) -> ChainStatusPoller | None:
+        return None if rpc_url is None else ChainStatusPoller(self.network.label, rpc_url,
+                                                              interval_ms=self.poll_interval_ms)
+
+    def _pages(self) -> dict[str, QWidget]:
+        """The pages that show one network's data (Settings is kept across a switch)."""
+        return {PortfolioPage.TITLE: PortfolioPage(self.context),
+                IndexPage.TITLE: IndexPage(self.context),
+                VaultsPage.TITLE: VaultsPage(self.context),
+                AccountsPage.TITLE: AccountsPage(self.context),
+                ActivityPage.TITLE: ActivityPage(self.context)}
+
+    # --- switching network (Settings -> Apply) ---------------------------------------------------
+    def switch_network(self, key: str, typed_url: str = "") -> None:
+        """Connect to ``key`` on a worker; only once its chain checks out is the window rebuilt
+        for it (and the choice saved). A failure is shown and the network in use stays."""
+        if self.offline or self.window is None or self._cancel.is_set():
+            return
+        self.switcher.switch(get_network(key), typed_url or None)
+
+    def _switched(self, result: SwitchResult) -> None:
+        if self._cancel.is_set() or self.window is None:
+            return
+        self.started_devnet = self.started_devnet or result.started_devnet
+        old = self.context
+        if old is not None:
+            old.shutdown(timeout_ms=5_000)  # keys locked, its prompts cancelled, late answers ignored
+        self.network = result.network
+        self.explicit_rpc = None  # --rpc was for the network the app started on
+        self.context = self._new_context(result.rpc_url)
+        self.context.prompts.parent_widget = self.window
+        self.window.replace_pages(self._pages())
+        self.window.set_poller(self._poller(result.rpc_url))
+        self.window.set_network(self.network.label)
+        self.settings.show_active(self.network.key, switched=True)
+        self.context.open_session()  # balances, journal recovery, sending: of this network
+        # should that first open fail (the node went away meanwhile), it opens once it answers
+        self.window.poller.status_changed.connect(self.context.follow_chain_status)
+        self.network_switched.emit(self.network)
+
+    def _switch_refused(self, error: BaseException) -> None:
+        if self._cancel.is_set():
+            return
+        if self.settings is not None:
+            self.settings.show_switch_failed(error)
+        show_error(self.window, error)
+        self.switch_failed.emit(error)
+
     def _chain_verified(self, connection: Connection) -> None:
         if self._cancel.is_set():
             return  # shut down meanwhile (the store may be closed): the answer came too late
-        self.store.record_network(connection.chain_id, connection.genesis_hash, self.network.key)
-        if self.context is not None:
+        self.store.record_network(connection.chain_id, connection.genesis_hash, connection.network.key)
+        if self.context is not None and connection.network.key == self.network.key:
             self.context.open_session()  # balances, journal recovery, sending
 
     def _chain_refused(self, error: BaseException) -> None:
         # Unreachable is shown live by the status bar (and retried); a wrong chain is not.
         if isinstance(error, ChainMismatch):
             show_error(self.window, error)
-        elif self.context is not None and self.window is not None:
+        elif self.context is not None and self.window is not None and self.window.poller is not None:
             # offline at start: the wallet pages work without balances until the chain answers
             self.window.poller.status_changed.connect(self.context.follow_chain_status)
 
@@ -165,6 +222,7 @@ class Launcher(QObject):
     def shutdown(self, parent: QWidget | None = None) -> None:
         """Wait for workers; stop the demo node if this launcher started it (state is kept)."""
         self._cancel.set()
+        self.switcher.shutdown()
         if self.context is not None:
             self.context.shutdown()  # keys locked, open prompts cancelled, device thread done
         for worker in list(self._workers):

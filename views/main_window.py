@@ -29,7 +29,7 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None, offline_network: str = ""):
         """``pages`` replaces default pages by title (e.g. a Settings page given the store)."""
         super().__init__(parent)
-        self.setWindowTitle("Basketry")
+        self.set_network("")
         self.resize(QSize(1100, 700))
 
         self.nav = QListWidget()
@@ -61,7 +61,21 @@ class MainWindow(QMainWindow):
 
         self.status_bar = ChainStatusBar()
         self.setStatusBar(self.status_bar)
-        self.poller = poller
+        self._retired: list[QWidget] = []  # pages of a network switched away from (see replace_pages)
+        self.poller: ChainStatusPoller | None = None
+        self.set_poller(poller, offline_network)
+
+    def set_network(self, label: str) -> None:
+        """The title names the network in use (the status bar shows it too)."""
+        self.setWindowTitle(f"Basketry — {label}" if label else "Basketry")
+
+    def set_poller(self, poller: ChainStatusPoller | None, offline_network: str = "") -> None:
+        """Follow ``poller`` (started now, owned from now on); the one before is stopped without
+        waiting (a probe still in flight is dropped when it answers)."""
+        old, self.poller = self.poller, poller
+        if old is not None:
+            old.status_changed.disconnect(self.status_bar.show_status)
+            old.stop(wait_s=0)
         if poller is None:
             self.status_bar.show_offline(offline_network, "stored data only; nothing is sent")
             return
@@ -69,6 +83,23 @@ class MainWindow(QMainWindow):
         poller.status_changed.connect(self.status_bar.show_status)
         self.status_bar.show_connecting(poller.network, poller.rpc_url)
         poller.start()
+
+    def replace_pages(self, pages: dict[str, QWidget]) -> None:
+        """Put ``pages`` (by title) where the pages of that title are, the shown one staying
+        shown. The old ones are hidden, not deleted: a read they started on a worker may still
+        answer, and they ignore it (their context is shut down) only while they exist."""
+        row = self.nav.currentRow()
+        for index, page in enumerate(list(self.pages)):
+            new = pages.get(page.TITLE)
+            if new is None or new is page:
+                continue
+            self.stack.removeWidget(page)
+            page.hide()
+            self._retired.append(page)
+            self.stack.insertWidget(index, new)
+            self.pages[index] = new
+        self.nav.setCurrentRow(row)
+        self.stack.setCurrentIndex(row)
 
     def show_page(self, title: str) -> QWidget:
         """Switch to the page called ``title`` (e.g. "Vaults") and return it."""

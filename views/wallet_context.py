@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 from app.accounts import AccountRecord, AccountRegistry
 from app.chain.status import ChainStatus
 from app.errors import ChainMismatch, InvalidInput, UserCancelled
-from app.networks import get_network
+from app.networks import Network, get_network
 from app.session import ChainSession
 from app.store import Store
 from app.tx.journal import ChainKey, Journal
@@ -105,9 +105,13 @@ class WalletContext(QObject):
         self.session_failed.emit(exc)
 
     @property
+    def network(self) -> Network:
+        """The network record (the session's, with the demo's deployed addresses, once online)."""
+        return self.session.network if self.session else get_network(self.network_key)
+
+    @property
     def native_symbol(self) -> str:
-        network = self.session.network if self.session else get_network(self.network_key)
-        return network.native_symbol
+        return self.network.native_symbol
 
     @property
     def journal(self) -> Journal | None:

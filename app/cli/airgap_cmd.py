@@ -12,6 +12,7 @@ from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
 from app.errors import InvalidInput
+from app.explorer import tx_url
 from app.session import ChainSession
 from app.store import Store
 from app.wallets import WalletService
@@ -45,7 +46,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         with Store.open(ctx.home) as store:
             session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
             entry = airgap_flow.broadcast_signed(session, None, _read(args.file))
-        emit({"tx_hash": entry.tx_hash, "status": entry.status, "nonce": entry.nonce}, ctx.as_json,
+        emit({"tx_hash": entry.tx_hash, "explorer_url": tx_url(session.network, entry.tx_hash),
+              "status": entry.status, "nonce": entry.nonce}, ctx.as_json,
              f"Broadcast {entry.tx_hash}: {entry.status}")
         return 0 if entry.status == "confirmed" else 3
     return 0

@@ -11,6 +11,8 @@ from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
 from app.errors import InvalidInput
+from app.explorer import tx_url, with_explorer_url
+from app.fee_text import fee_amount, fee_line
 from app.index.platform_fee import (
     MAX_PLATFORM_FEE_BPS,
     PLATFORM_FEE_RECIPIENT_SETTING,
@@ -30,7 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         action = actions.add_parser(name, help=text)
         action.add_argument("basket")
         action.add_argument("--amount", required=True)
-        action.add_argument("--pay", default="ETH", help="ETH or USDC (default ETH)")
+        action.add_argument("--pay", help="the network's native coin (ETH; POL on Polygon) or USDC "
+                            "(default: the native coin)")
         action.add_argument("--slippage", help="percent, 0 < s <= 50 (default 0.5)")
         if name == "buy":
             action.add_argument("--yes", action="store_true")
@@ -101,7 +104,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             plan = plan_index_buy(session, args.basket, args.amount, args.pay, args.slippage, account.address)
             result = execute_index_plan(session, plan, signer, prompts)
     realised = result.realised
-    out = {"tx_hash": realised["tx_hash"], "status": realised["status"], "gas_used": realised["gas_used"],
+    out = {"tx_hash": realised["tx_hash"], "explorer_url": tx_url(session.network, realised["tx_hash"]),
+           "status": realised["status"], "gas_used": realised["gas_used"],
            "gas_estimate": realised["gas_estimate"], "approval_gas_used": realised["approval_gas_used"],
            "network_fee_usd": realised["network_fee_usd"], "legs": realised["legs"],
            "preview": plan.preview.to_json()}
@@ -135,7 +139,7 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
         except StaleQuote:
             plan = planner(session, args.basket, account.address, args.slippage)
             realised = execute_trade_plan(session, plan, signer, prompts)
-    emit({**realised, "preview": plan.preview}, ctx.as_json,
+    emit({**with_explorer_url(session.network, realised), "preview": plan.preview}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']} ({realised['gas_used']:,} gas, "
          f"{realised['approvals']} approvals)\n" + "\n".join(
              f"{leg['symbol']:<8} received {leg['received']} (expected {leg['expected_out']}, minimum {leg['min_out']})"
@@ -151,7 +155,7 @@ def _trade_text(p: dict) -> str:
               f"(min {leg['min_out']}, {leg['route']}, impact {leg['price_impact_bps']} bps)" for leg in p["legs"]]
     fee = p["network_fee"]
     lines.append(f"network fee {fee['gas']:,} gas incl. {fee['approvals']} approvals "
-                 f"({fee['approval_gas']:,} gas) = {fee['eth']} ETH (${fee['usd']}); immediate "
+                 f"({fee['approval_gas']:,} gas) = {fee_amount(fee)}; immediate "
                  f"P&L ${p['pnl_preview']['immediate_usd']}")
     return "\n".join(lines + p["notes"])
 
@@ -167,7 +171,7 @@ def _preview_text(p: dict) -> str:
                          f"{leg['expected_out']:>24.22}{leg['min_out']:>24.22}  {leg['route']}, "
                          f"{leg['price_impact_bps']} bps")
     fee, pnl, vs = p["network_fee"], p["pnl_preview"], p["vs_separate"]
-    lines += [f"network fee: {fee['gas']:,} gas = {fee['eth']} ETH (${fee['usd']}); platform fee ${p['platform_fee']['usd']}",
+    lines += [f"{fee_line(fee)}; platform fee ${p['platform_fee']['usd']}",
               f"cost ${pnl['cost_usd']}, worth ${pnl['expected_value_usd']} at mid prices: "
               f"${pnl['immediate_usd']} at once, break-even after a {pnl['break_even_move_pct']}% rise",
               f"one transaction: {vs['one_tx_gas']:,} gas vs {vs['separate_txs_gas']:,} as separate swaps "

@@ -23,6 +23,7 @@ from app.errors import BasketryError, UserCancelled
 from app.logs import setup_logging
 from app.paths import data_home
 from app.recipients import UnusualRecipient
+from app.settings import DEFAULT_NETWORK
 
 COMMAND_MODULES = (devnet_cmd, network_cmd, wallet_cmd, tx_cmd, index_cmd, vault_cmd, portfolio_cmd,
                    export_cmd)
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "buys, ERC-4626 vaults, honest previews. With no command, opens the app.")
     parser.add_argument("--version", action="version", version=f"basketry {__version__}")
     parser.add_argument("--home", help="data directory (default: $BASKETRY_HOME or the platform's)")
-    parser.add_argument("--network", default="demo", help="network name from networks.json (default: demo)")
+    parser.add_argument("--network", help="network name from networks.json (commands default to demo; "
+                        "the app opens on the one chosen in Settings, else demo)")
     parser.add_argument("--rpc", help="RPC URL for the network (overrides settings)")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     parser.add_argument("--offline", dest="offline_app", action="store_true",
@@ -61,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     as_json = "--json" in argv
     try:
         args = build_parser().parse_args(argv)
-        ctx = CliContext(home=data_home(args.home), network=args.network, rpc=args.rpc, as_json=args.json,
-                         offline=args.offline_app)
+        ctx = CliContext(home=data_home(args.home), network=args.network or DEFAULT_NETWORK, rpc=args.rpc,
+                         as_json=args.json, offline=args.offline_app, network_explicit=args.network is not None)
         setup_logging(ctx.home)
         if args.command is None:
             return _open_gui(ctx)

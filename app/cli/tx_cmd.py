@@ -15,7 +15,8 @@ from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
 from app.errors import ChainUnavailable, InvalidInput
-from app.networks import get_network
+from app.explorer import tx_url
+from app.networks import Network, get_network
 from app.units import format_units
 from app.wallets import WalletService
 
@@ -27,7 +28,7 @@ UNUSUAL_RECIPIENT_HELP = ("send even to a burn, reserved or contract address, or
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    send = commands.add_parser("send", help="send ETH or a token from the active account")
+    send = commands.add_parser("send", help="send the native coin (ETH; POL on Polygon) or a token from the active account")
     send.add_argument("to")
     send.add_argument("amount")
     send.add_argument("--token", help="token symbol or address (default: the native coin)")
@@ -66,11 +67,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     tx.set_defaults(handler=run_tx)
 
 
-def item_json(item: ActivityItem) -> dict:
+def item_json(item: ActivityItem, network: Network | None = None) -> dict:
     """One activity row: the journal's fields, plus where it comes from (app or external), its
-    time, fee, token movements and, for a trade the app made, predicted-vs-realised rows."""
+    time, fee, token movements and, for a trade the app made, predicted-vs-realised rows; with
+    ``network``, its explorer link (None on the demo network)."""
     summary = item.summary or {}
-    return {"hash": item.hash, "kind": item.kind, "status": item.status, "source": item.source,
+    return {"hash": item.hash, "explorer_url": tx_url(network, item.hash) if network else None, "kind": item.kind, "status": item.status, "source": item.source,
             "time": item.time, "time_utc": _utc(item.time), "nonce": item.nonce, "from": item.account,
             "to": item.to, "value": summary.get("value"), "method": summary.get("method"),
             "gas_used": item.gas_used, "fee": format_units(int(item.fee.scaleb(18)), 18) if item.fee is not None else None,
@@ -100,7 +102,8 @@ def run_send(args: argparse.Namespace, ctx: CliContext) -> int:
         signer = service.signer(account, prompts, password)
         entry = lifecycle.send(session.client, session.journal, signer, plan.tx, session.chain_id,
                                prompts, "send", summary)
-    result = {"tx_hash": entry.tx_hash, "status": entry.status, "nonce": entry.nonce,
+    result = {"tx_hash": entry.tx_hash, "explorer_url": tx_url(session.network, entry.tx_hash),
+              "status": entry.status, "nonce": entry.nonce,
               "amount": plan.describe_amount(session.network.native_symbol), "to": plan.recipient,
               "gas_used": (entry.receipt or {}).get("gasUsed")}
     emit(result, ctx.as_json, f"Sent {result['amount']} to {plan.recipient}: {entry.tx_hash} ({entry.status})")
@@ -139,7 +142,7 @@ def run_activity(args: argparse.Namespace, ctx: CliContext) -> int:
     lines = [f"[{reason}]"] if reason else []
     lines += [_activity_line(i) for i in items] or ["No transactions yet."]
     emit({"network": ctx.network, "chain_id": key.chain_id, "offline": reason is not None,
-          "offline_reason": reason, "transactions": [item_json(i) for i in items]}, ctx.as_json, "\n".join(lines))
+          "offline_reason": reason, "transactions": [item_json(i, get_network(ctx.network)) for i in items]}, ctx.as_json, "\n".join(lines))
     return 0
 
 
@@ -194,7 +197,8 @@ def _replace(args: argparse.Namespace, ctx: CliContext, cancel: bool) -> int:
         lifecycle.broadcast(session.client, session.journal, new)
         final = lifecycle.wait_for_final(session.client, session.journal, new)
         old = session.journal.get(entry.id)
-    emit({"tx_hash": final.tx_hash, "status": final.status, "replaced": old.tx_hash,
+    emit({"tx_hash": final.tx_hash, "explorer_url": tx_url(session.network, final.tx_hash),
+          "status": final.status, "replaced": old.tx_hash,
           "replaced_status": old.status}, ctx.as_json,
          f"{'Cancelled' if cancel else 'Sped up'}: {final.tx_hash} ({final.status}); {old.tx_hash} is {old.status}")
     return 0

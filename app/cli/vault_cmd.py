@@ -10,6 +10,8 @@ from app.cli.output import emit
 from app.cli.prompts import CliPrompts
 from app.cli.secrets_input import StdinLines, read_password
 from app.errors import InvalidInput
+from app.explorer import with_explorer_url
+from app.fee_text import fee_line
 from app.vaults.apy import trailing_apy
 from app.wallets import WalletService
 
@@ -30,7 +32,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     withdraw.add_argument("vault")
     amount = withdraw.add_mutually_exclusive_group(required=True)
     amount.add_argument("--amount")
-    amount.add_argument("--all", action="store_true", help="redeem every share")
+    amount.add_argument("--all", action="store_true", help="redeem every share (refused, saying how much is "
+                        "available, when the vault limits withdrawals now)")
+    amount.add_argument("--available-now", action="store_true",
+                        help="redeem what the vault pays out now (maxRedeem), which may be less than all")
     for action in (deposit, withdraw):
         action.add_argument("--yes", action="store_true")
         action.add_argument("--password-stdin", action="store_true")
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                              "position": position(session, info, account.address)})
             emit({"vaults": rows}, ctx.as_json, "\n".join(
                 f"{r['name']:<20} {r['asset']:<6} APY {(r['apy'] or {}).get('value_pct') or 'n/a':>6}%  "
-                f"{r['address']}" for r in rows) or "No vaults on this network.")
+                f"{r['address']}" + _limited(r) for r in rows) or "No vaults on this network.")
             return 0
         address = resolve(session, args.vault)
         if args.vault_command == "quote":
@@ -73,7 +78,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         if args.vault_command == "deposit":
             plan = plan_deposit(session, address, args.amount, args.slippage, account.address)
         else:
-            plan = plan_withdraw(session, address, None if args.all else args.amount, account.address)
+            plan = plan_withdraw(session, address, None if args.all or args.available_now else args.amount,
+                                 account.address, available_now=args.available_now)
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot sign here")
         prompts = CliPrompts(args.yes)
@@ -81,10 +87,16 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         signer = WalletService(store).signer(account, prompts, password)
         realised = execute_vault_plan(session, plan, signer, prompts)
         after = position(session, read_vault(session, address, account.address), account.address)
-    emit({**realised, "preview": plan.preview, "position": after}, ctx.as_json,
+    emit({**with_explorer_url(session.network, realised), "preview": plan.preview, "position": after}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']}\n" + "\n".join(f"{k}: {v}" for k, v in realised.items()
                                                                        if k not in ("status", "tx_hash")))
     return 0 if realised["status"] == "confirmed" else 3
+
+
+def _limited(row: dict) -> str:
+    """A position the vault will not pay out in full now says how much it will."""
+    text = (row.get("position") or {}).get("withdrawable_text")
+    return f"  [{text}]" if text else ""
 
 
 def _text(p: dict) -> str:
@@ -96,7 +108,7 @@ def _text(p: dict) -> str:
         f"fees: {p['fees']}",
         "APY: " + (f"{apy['value_pct']}% over {apy['window_days']} days ({apy['samples']} samples)"
                    if apy["value_pct"] else apy["note"]),
-        f"network fee: {p['network_fee']['gas']:,} gas (approve + deposit) = {p['network_fee']['eth']} ETH (${p['network_fee']['usd']})",
+        fee_line(p["network_fee"], "approve + deposit" if p["action"] == "deposit" else ""),
         "projected yield: " + (f"${pnl['yield_30d_usd']} in 30 days, ${pnl['yield_365d_usd']} in a year; "
                                f"the network fee is earned back in {pnl['days_to_earn_back_fee']} days"
                                if pnl.get("yield_30d_usd") else "n/a (" + str(pnl.get("note")) + ")")])

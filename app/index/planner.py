@@ -67,7 +67,7 @@ class IndexPlan:
         return current_block - self.block > STALE_AFTER_BLOCKS
 
 
-def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pay_text: str,
+def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pay_text: str | None,
                    slippage_text: str | None, sender: str) -> IndexPlan:
     client, network, store = session.client, session.network, session.store
     sender = to_checksum_address(sender)
@@ -218,8 +218,9 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     gas_price = fees.base_fee_per_gas + fees.max_priority_fee_per_gas
     gas_limit_total = sum(estimates) + approval_gas
     if pay.native and amount + gas_limit_total * fees.max_fee_per_gas > scan.balance:
-        raise InvalidInput(f"{format_units(amount, 18)} ETH plus up to {format_units(gas_limit_total * fees.max_fee_per_gas, 18)} "
-                           f"in network fee is above the balance of {format_units(scan.balance, 18)} ETH")
+        raise InvalidInput(f"{format_units(amount, 18)} {pay.symbol} plus up to "
+                           f"{format_units(gas_limit_total * fees.max_fee_per_gas, 18)} {pay.symbol} in network fee "
+                           f"is above the balance of {format_units(scan.balance, 18)} {pay.symbol}")
     if transactions_needed > 1:  # split: the gas used is the chunks' estimates (no simulation of chunks)
         one_used = sum(estimates)
     transactions, kinds = [], []
@@ -246,7 +247,8 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         max_gas_price_wei=fees.max_fee_per_gas, simulated_out=simulated, block=block,
         transactions=transactions_needed, approval_gas=approval_used, gas_limit=gas_limit_total,
         l1_data_fee_wei=l1_fee, separate_l1_fee_wei=separate_l1_fee,
-        fee_explanation=network.fee_explanation()))
+        fee_explanation=network.fee_explanation(),
+        native_symbol=network.native_symbol, wrapped_symbol=network.wrapped_native_symbol))
     if gas_note:
         preview.notes.append(gas_note)
 
@@ -255,8 +257,9 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def _pay_asset(session: ChainSession, text: str) -> PayAsset:
-    wanted = text.strip().upper()
+def _pay_asset(session: ChainSession, text: str | None) -> PayAsset:
+    """``text`` None: the network's native coin (ETH; POL on Polygon)."""
+    wanted = (text or session.network.native_symbol).strip().upper()
     native = session.network.native_symbol.upper()
     if wanted == native:
         return PayAsset(session.network.native_symbol, to_checksum_address(session.network.wrapped_native), 18, True)

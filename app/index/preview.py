@@ -50,6 +50,8 @@ class PreviewInput:
     l1_data_fee_wei: int = 0        # OP-stack: posting the transaction(s) to Ethereum, on top of gas
     separate_l1_fee_wei: int = 0    # the same for the separate swaps
     fee_explanation: str | None = None  # the network's fee rule in words (L1 fee, Arbitrum's gas)
+    native_symbol: str = "ETH"      # the network's coin the fee is paid in (POL on Polygon)
+    wrapped_symbol: str = "WETH"    # its wrapped token, the hub of two-hop routes (WPOL on Polygon)
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
             "fee_tier": (None if not q.route.fees else q.route.fees[0] if len(q.route.fees) == 1
                          else list(q.route.fees)),
             "route": ("wrap (no pool)" if not q.route.fees else
-                      ("direct " if len(q.route.fees) == 1 else "via WETH ") + q.route.describe()),
+                      ("direct " if len(q.route.fees) == 1 else f"via {p.wrapped_symbol} ") + q.route.describe()),
             "price_impact_bps": str((_dec(q.price_impact) * BPS).quantize(Decimal("0.01"))),
             "lp_fee_usd": _usd(lp_fee_usd),
             "expected_value_usd": _usd(value_usd),
@@ -145,7 +147,7 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         basket=p.basket, pay=p.pay_symbol, amount_in=format_units(p.amount_in, p.pay_decimals), block=p.block,
         slippage_bps=p.slippage_bps, legs=legs,
         network_fee={"gas": p.one_tx_gas, "gas_limit": p.gas_limit or p.one_tx_gas,
-                     "approval_gas": p.approval_gas, "eth": _eth(fee_eth),
+                     "approval_gas": p.approval_gas, "eth": _eth(fee_eth), "native_symbol": p.native_symbol,
                      "max_eth": _eth(max_fee_eth), "usd": _usd(fee_usd),
                      "l1_data_fee_eth": _eth(l1_eth) if p.l1_data_fee_wei else None,
                      "l1_data_fee_usd": _usd(l1_eth * p.eth_price_usd) if p.l1_data_fee_wei else None,

@@ -28,6 +28,7 @@ from app.tx.describe import describe_transaction
 from app.tx.fees import suggest_fees
 from app.units import format_units
 from app.vaults.apy import trailing_apy
+from app.vaults.liquidity import refuse_all_text
 from app.vaults.reader import VaultInfo, read_vault, samples
 from wallet.prompts import Prompts
 from wallet.signer import MAX_TX_GAS, Signer
@@ -52,7 +53,7 @@ class VaultPlan:
 
 
 def asset_usd(session: ChainSession, asset: str, decimals: int) -> tuple[Decimal, Decimal]:
-    """(USD per whole asset, USD per ETH) at the pools' mid prices."""
+    """(USD per whole asset, USD per native coin) at the pools' mid prices."""
     usdc, weth = session.token("USDC"), to_checksum_address(session.network.wrapped_native)
     scan = scan_pools(session.client, session.network.factory, usdc.address, weth, [asset, weth],
                       session.network.multicall3, None, True)
@@ -111,21 +112,30 @@ def plan_deposit(session: ChainSession, vault: str, amount_text: str, slippage_t
     return VaultPlan("vault_deposit", info, owner, amount, shares, min_shares, transactions, kinds, preview)
 
 
-def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, owner: str) -> VaultPlan:
-    """``amount_text`` None: everything (redeem every share)."""
+def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, owner: str,
+                  available_now: bool = False) -> VaultPlan:
+    """``amount_text`` None: everything (redeem every share), refused when the vault limits
+    withdrawals now (see app.vaults.liquidity) unless ``available_now``: then redeem what it
+    accepts now (maxRedeem)."""
     info = read_vault(session, vault, owner)
     if info.shares == 0:
         raise InvalidInput(f"this account has no shares of {info.name}")
+    free = info.withdrawable()
     if amount_text is None:
+        if free.limited and not available_now:
+            raise InvalidInput(refuse_all_text(free, info.name))
+        if free.shares_now == 0:
+            raise InvalidInput(f"nothing can be withdrawn from {info.name} now ({free.text()})")
+        redeem = free.shares_now if available_now else info.shares
         assets_call = {"to": info.address, "data": "0x" + (selector("previewRedeem(uint256)")
-                                                           + encode(["uint256"], [info.shares])).hex()}
+                                                           + encode(["uint256"], [redeem])).hex()}
         amount = int(session.client.rpc("eth_call", [assets_call, "latest"]), 16)
-        shares, data = info.shares, _REDEEM + encode(["uint256", "address", "address"], [info.shares, owner, owner])
+        shares, data = redeem, _REDEEM + encode(["uint256", "address", "address"], [redeem, owner, owner])
     else:
         amount = parse_units(amount_text, info.asset_decimals)
         if amount > info.max_withdraw:
-            raise InvalidInput(f"at most {format_units(info.max_withdraw, info.asset_decimals)} "
-                               f"{info.asset_symbol} can be withdrawn now (maxWithdraw)")
+            raise InvalidInput(f"{format_units(amount, info.asset_decimals)} {info.asset_symbol} is more than can "
+                               f"be withdrawn: {free.text()} (maxWithdraw)")
         shares_call = {"to": info.address, "data": "0x" + (selector("previewWithdraw(uint256)")
                                                            + encode(["uint256"], [amount])).hex()}
         shares = int(session.client.rpc("eth_call", [shares_call, "latest"]), 16)
@@ -138,8 +148,9 @@ def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, ow
     preview = _preview(session, info, "withdraw", amount, shares, shares, 0, gas, fees, None, 0,
                        _l1_fee(session, transactions))
     preview["position"] = position(session, info, owner)
+    preview["withdrawable"] = {**free.as_json(), "text": free.text()}
     return VaultPlan("vault_withdraw", info, owner, amount, shares, shares, transactions,
-                     ["vault_withdraw"], preview, all_shares=amount_text is None)
+                     ["vault_withdraw"], preview, all_shares=amount_text is None and shares == info.shares)
 
 
 def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, prompts: Prompts) -> dict[str, Any]:
@@ -237,7 +248,9 @@ def position(session: ChainSession, info: VaultInfo, owner: str) -> dict[str, An
         [session.chain_id, session.connection.genesis_hash, to_checksum_address(owner), info.address]).fetchall()
     cost = sum(int(c or 0) * int(r) // int(q) for q, r, c in rows)
     value = info.shares * info.share_price // 10**info.decimals
+    free = info.withdrawable()
     return {"shares": format_units(info.shares, info.decimals), "value": format_units(value, info.asset_decimals),
+            **free.as_json(), "withdrawable_text": free.text() if free.limited else None,
             "cost_basis": format_units(cost, info.asset_decimals),
             "accrued_yield": (format_units(value - cost, info.asset_decimals) if value >= cost
                               else "-" + format_units(cost - value, info.asset_decimals)) if rows else None,
@@ -274,6 +287,7 @@ def _preview(session: ChainSession, info: VaultInfo, action: str, amount: int, s
                        "max_withdraw": _limit(info.max_withdraw, info.asset_decimals)},
             "tvl": format_units(info.total_assets, info.asset_decimals),
             "network_fee": {"gas": gas, "approval_gas": approve_gas, "eth": str(fee_eth.quantize(Decimal("0.000000001"))),
+                            "native_symbol": session.network.native_symbol,
                             "usd": str(fee_usd.quantize(Decimal("0.01"))),
                             "l1_data_fee_eth": str(l1_eth.quantize(Decimal("0.000000001"))) if l1_fee_wei else None},
             "apy": apy.as_json(), "fees": info.fees or "not disclosed on-chain", "pnl_preview": pnl,

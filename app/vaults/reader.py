@@ -13,6 +13,7 @@ from app.chain.multicall import MULTICALL3_ADDRESS, Call
 from app.errors import InvalidInput
 from app.inputs import parse_address
 from app.session import ChainSession
+from app.vaults.liquidity import Withdrawable, withdrawable
 
 # The interface the issue requires; a contract missing any of these is not accepted.
 REQUIRED = ("asset()", "totalAssets()", "convertToShares(uint256)", "convertToAssets(uint256)",
@@ -43,6 +44,12 @@ class VaultInfo:
     fees: dict[str, str]        # name -> human text; empty: not disclosed on-chain
     block: int
     timestamp: int
+    max_redeem: int | None = None  # maxRedeem(owner) in shares; None: the vault does not answer it
+
+    def withdrawable(self) -> Withdrawable:
+        """What of the owner's position can be withdrawn now (maxWithdraw/maxRedeem)."""
+        return withdrawable(self.shares, self.share_price, self.decimals, self.max_withdraw, self.max_redeem,
+                            self.asset_decimals, self.asset_symbol)
 
 
 def read_vault(session: ChainSession, address: str, owner: str) -> VaultInfo:
@@ -56,6 +63,7 @@ def read_vault(session: ChainSession, address: str, owner: str) -> VaultInfo:
     calls += [Call(address, _call(sig, [])) for sig in extra]
     calls.append(Call(address, _call("balanceOf(address)", [owner])))
     calls += [Call(address, _call(sig, [])) for sig, _unit in FEE_GETTERS]
+    calls.append(Call(address, _call("maxRedeem(address)", [owner])))  # ERC-4626, but not required here
     calls += [Call(MULTICALL3_ADDRESS, _call("getBlockNumber()", [])),
               Call(MULTICALL3_ADDRESS, _call("getCurrentBlockTimestamp()", []))]
     results = session.client.multicall(calls)
@@ -73,6 +81,8 @@ def read_vault(session: ChainSession, address: str, owner: str) -> VaultInfo:
             pct = value / 10**16 if unit == "wad" else value / 100
             fees[sig.removesuffix("()")] = f"{pct:g}%"
     block, timestamp = _int(results[-2]), _int(results[-1])
+    redeem = results[-3]
+    max_redeem = _int(redeem) if redeem.success and len(redeem.data) >= 32 else None
     # the asset's side, and the price of exactly one share
     asset_calls = [Call(asset, _call("decimals()", [])), Call(asset, _call("symbol()", [])),
                    Call(asset, _call("balanceOf(address)", [owner])),
@@ -81,7 +91,7 @@ def read_vault(session: ChainSession, address: str, owner: str) -> VaultInfo:
     info = VaultInfo(address, _text(words["name()"]), _text(words["symbol()"]), decimals, asset, _text(a[1]),
                      _int(a[0]), _int(words["totalAssets()"]), _int(words["totalSupply()"]), _int(a[3]),
                      _int(words["maxDeposit(address)"]), _int(words["maxWithdraw(address)"]),
-                     _int(words["balanceOf"]), _int(a[2]), fees, block, timestamp)
+                     _int(words["balanceOf"]), _int(a[2]), fees, block, timestamp, max_redeem)
     record_sample(session, info)
     return info
 

@@ -41,12 +41,15 @@ def test_index_buy_with_eth_and_usdc_shows_realised_next_to_predicted(cli):
         bought = out(cli("index", "buy", "Top 10", "--amount", amount, "--pay", pay, "--yes",
                          "--password-stdin", stdin=PASSWORD + "\n"))
         assert bought["status"] == "confirmed" and bought["tx_hash"].startswith("0x")
+        assert "explorer_url" in bought and bought["explorer_url"] is None  # the demo has no explorer
         assert bought["gas_used"] > 0 and len(bought["legs"]) == 10
         for leg in bought["legs"]:
             assert set(leg) >= {"symbol", "received", "expected_out", "min_out", "realized_slippage_bps"}
             assert Decimal(leg["received"]) >= Decimal(leg["min_out"]) > 0
-        kinds = [t["kind"] for t in out(cli("activity"))["transactions"]]
+        listed = out(cli("activity"))["transactions"]
+        kinds = [t["kind"] for t in listed]
         assert kinds.count("index_buy") >= 1 and (transactions == 1 or "approve" in kinds)
+        assert all(t["explorer_url"] is None for t in listed)
 
 
 def test_index_errors_are_one_line(cli):

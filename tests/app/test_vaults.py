@@ -61,7 +61,17 @@ def test_deposit_yield_and_withdraw_everything(session, chain, buyer, deployment
     later = plan_deposit(session, vault, "100", None, buyer.address).preview["pnl_preview"]
     assert Decimal(later["yield_365d_usd"]) > 4 and Decimal(later["days_to_earn_back_fee"]) > 0
 
-    out = execute_vault_plan(session, plan_withdraw(session, vault, None, buyer.address), buyer, AutoApprovePrompts())
+    # maxWithdraw and maxRedeem are read with the position: this vault pays out all of it now
+    # (maxWithdraw is exact; the value shown is shares x the price of one share, a few units less)
+    assert info.max_redeem == info.shares and info.max_withdraw >= int(Decimal(held["value"]) * 10**6)
+    assert held["withdraw_limited"] is False and held["withdrawable_now"] == held["value"]
+    assert held["withdrawable_text"] is None
+    everything = plan_withdraw(session, vault, None, buyer.address)
+    assert everything.all_shares and everything.preview["withdrawable"]["withdraw_limited"] is False
+    assert plan_withdraw(session, vault, None, buyer.address, available_now=True).shares == info.shares
+    with pytest.raises(InvalidInput, match="available now of"):
+        plan_withdraw(session, vault, str(Decimal(held["value"]) + 1), buyer.address)
+    out = execute_vault_plan(session, everything, buyer, AutoApprovePrompts())
     assert out["status"] == "confirmed" and Decimal(out["assets_received"]) > 1000
     assert Decimal(out["realized_yield"]) == Decimal(out["assets_received"]) - 1000
     assert read_vault(session, vault, buyer.address).shares == 0

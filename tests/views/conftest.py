@@ -35,15 +35,17 @@ def rpc_url(port: int) -> str:
 
 @pytest.fixture
 def anvil_launcher() -> Iterator[Callable[[int], str]]:
-    """``launch(port) -> rpc_url``: starts anvil on ``port`` and waits until it answers.
+    """``launch(port, chain_id=None) -> rpc_url``: starts anvil on ``port`` (with that chain id,
+    default anvil's 31337) and waits until it answers.
 
     Every anvil started is killed at teardown.
     """
     processes: list[subprocess.Popen] = []
 
-    def launch(port: int) -> str:
+    def launch(port: int, chain_id: int | None = None) -> str:
+        extra = ["--chain-id", str(chain_id)] if chain_id is not None else []
         process = subprocess.Popen(
-            [_anvil_binary(), "--port", str(port), "--block-time", "1", "--silent"],
+            [_anvil_binary(), "--port", str(port), "--block-time", "1", "--silent", *extra],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )

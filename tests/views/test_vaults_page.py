@@ -155,9 +155,11 @@ def test_deposit_accrue_for_30_days_then_withdraw_everything(qtbot, page, wallet
     answerer.seen.clear()
     dialog = page.open_withdraw()
     assert isinstance(dialog, VaultWithdrawDialog)
+    assert not dialog.available_box.isEnabled()  # only with Withdraw everything
     dialog.all_box.setChecked(True)
-    assert not dialog.amount_edit.isEnabled()
+    assert not dialog.amount_edit.isEnabled() and dialog.available_box.isEnabled()
     plan = preview(qtbot, dialog)
+    assert dialog.text("available").startswith("all of it (")  # the demo vault pays out everything now
     assert plan.all_shares and plan.kinds == ["vault_withdraw"]
     assert "(every share)" in dialog.text("shares")
     assert dialog.text("accrued_yield").startswith("+")

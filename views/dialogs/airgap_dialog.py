@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
 
 from app.airgap_flow import ExportedTx, broadcast_signed, export_unsigned
 from app.errors import BasketryError, InvalidInput
+from app.explorer import tx_url
 from app.recipients import UnusualRecipient
 from app.tx.journal import JournalEntry
 from views.errors import show_error
 from views.wallet_context import WalletContext
 from views.widgets.checked_inputs import AddressReader, AmountReader
-from views.widgets.common import ErrorLabel, error_text, mono_font, value_label
+from views.widgets.common import ErrorLabel, error_text, mono_font, show_link, value_label
 from views.widgets.qr_widget import QrWidget
 from views.workers import Worker
 from wallet.airgap import qr_matrix
@@ -233,7 +234,7 @@ class AirgapDialog(QDialog):
         self._worker = None
         self.broadcast_entry = entry
         self.context.journal_changed.emit()
-        self.result_hash.setText(entry.tx_hash)
+        show_link(self.result_hash, entry.tx_hash, tx_url(self.context.network, entry.tx_hash))
         self.broadcast_status.setText(f"Verified and sent: {entry.status}.")
 
     # --- plumbing ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.accounts import AccountRecord
+from app.explorer import tx_url
 from app.recipients import UnusualRecipient
 from app.transfers import SendPlan, plan_send
 from app.tx.journal import JournalEntry
@@ -35,6 +36,7 @@ from views.widgets.common import (
     ErrorLabel,
     error_text,
     mono_font,
+    show_link,
     value_label,
 )
 from views.workers import Worker
@@ -163,7 +165,7 @@ class SendDialog(QDialog):
     # --- outcome -------------------------------------------------------------------------------
     def _submitted(self, entry: JournalEntry) -> None:
         self.result_box.show()
-        self.hash_label.setText(entry.tx_hash)
+        show_link(self.hash_label, entry.tx_hash, tx_url(self.context.network, entry.tx_hash))
         self._show_status(entry.status)
         self.review_button.hide()
 

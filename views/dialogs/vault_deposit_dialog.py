@@ -9,13 +9,14 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from app.explorer import tx_url
 from app.vaults.actions import VaultPlan, plan_deposit
 from views.dialogs.vault_action import VaultActionDialog
 from views.formatting import format_amount, format_usd, full_amount
 from views.models.vaults_model import apy_text, fees_text
 from views.wallet_context import WalletContext
 from views.widgets.checked_inputs import AmountReader
-from views.widgets.common import MUTED_COLOR
+from views.widgets.common import MUTED_COLOR, show_links
 
 DEFAULT_SLIPPAGE = "0.5"
 
@@ -109,7 +110,8 @@ class VaultDepositDialog(VaultActionDialog):
     def show_result(self, realised: dict[str, Any]) -> None:
         info = self.values
         status = realised.get("status", "")
-        info["status"].setText(f"{status}  {realised.get('tx_hash') or ''}")
+        tx_hash = realised.get("tx_hash") or ""
+        show_links(info["status"], [(f"{status}  ", None), (tx_hash, tx_url(self.context.network, tx_hash))])
         if "shares_received" in realised:
             symbol, asset = self.info.symbol, self.info.asset_symbol
             info["shares_received"].setText(

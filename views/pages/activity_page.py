@@ -70,7 +70,7 @@ class ActivityPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.details = ActivityDetails(context.native_symbol if context is not None else "ETH", self)
+        self.details = ActivityDetails(context.network if context is not None else None, self)
 
         self.refresh_button = QPushButton("Refresh", self)
         self.export_button = QPushButton("Export CSV…", self)

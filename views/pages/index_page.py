@@ -565,7 +565,7 @@ class IndexPage(QWidget):
         preview = self.plan.preview.to_json() if self.plan else None
         self.result = result
         self._drop_plan()  # spent: another buy needs another preview
-        self.result_view.set_result(result.realised, basket, preview)
+        self.result_view.set_result(result.realised, basket, preview, self.context.network)
         self.stack.setCurrentIndex(self.RESULT)
         status = result.realised.get("status")
         self.stage.setText(f"{basket}: {status}." + ("" if status == "confirmed" else

@@ -1,4 +1,5 @@
-"""The Settings page: where Basketry keeps its data, and the RPC URL of each network."""
+"""The Settings page: where Basketry keeps its data, which network is in use (Apply switches to
+the chosen one; the launcher connects on a worker), and the RPC URL of each network."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from views.widgets.checked_inputs import AddressReader
 class SettingsPage(QWidget):
     TITLE = "Settings"
     rpc_saved = Signal(str, str)  # network key, URL ("" = cleared)
+    switch_requested = Signal(str, str)  # network key, the typed URL ("" = its saved one / the demo node)
 
     def __init__(self, store: Store | None = None, home: Path | None = None,
                  network_key: str = "demo", parent: QWidget | None = None):
@@ -56,16 +58,27 @@ class SettingsPage(QWidget):
         self.rpc_edit = QLineEdit(self)
         self.rpc_edit.setPlaceholderText("https://… (empty: the demo network's own node, or none)")
         self.save_button = QPushButton("Save", self)
+        self.save_button.setToolTip("Keep this URL for the chosen network (used when it is next connected)")
+        self.apply_button = QPushButton("Apply", self)
+        self.apply_button.setToolTip("Switch to the chosen network now: its chain id is checked first, "
+                                     "and the network in use stays if that fails")
+        self.active_label = QLabel("", self)
+        self.active_network = network_key
+        self._switching = False
+        self._switch_allowed = True
+        self._disabled_reason = ""
         self.feedback = QLabel("", self)
         self.feedback.setWordWrap(True)
         rpc_row = QHBoxLayout()
         rpc_row.addWidget(self.rpc_edit, 1)
         rpc_row.addWidget(self.save_button)
+        rpc_row.addWidget(self.apply_button)
 
         form = QFormLayout()
         home_label = QLabel(str(home) if home else "—", self)
         home_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Data directory:", home_label)
+        form.addRow("In use:", self.active_label)
         form.addRow("Network:", self.network_box)
         form.addRow("RPC URL:", rpc_row)
         self.auto_lock = QSpinBox(self)
@@ -99,7 +112,11 @@ class SettingsPage(QWidget):
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addWidget(self.feedback)
-        layout.addWidget(QLabel("A changed RPC URL is used from the next start.", self))
+        self.note = QLabel("Save keeps a network's RPC URL; Apply switches to the chosen network now "
+                           "(and the app opens on it next time). Accounts are shared; balances, "
+                           "activity and prices are those of the network in use.", self)
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
         layout.addStretch(1)
 
         if store is not None:
@@ -116,7 +133,9 @@ class SettingsPage(QWidget):
         self.network_box.currentIndexChanged.connect(self._load)
         self.save_button.clicked.connect(self.save)
         self.rpc_edit.returnPressed.connect(self.save)
+        self.apply_button.clicked.connect(self.apply)
         self.setEnabled(store is not None)
+        self.show_active(network_key)
         self._load()
 
     def save_platform_fee(self) -> None:
@@ -145,6 +164,56 @@ class SettingsPage(QWidget):
             return
         self.rpc_edit.setText(self.store.get_setting(rpc_setting_key(self._network())) or "")
         self.feedback.clear()
+        self._update_apply()
+
+    # --- switching network ----------------------------------------------------------------------
+    def apply(self) -> None:
+        """Ask to switch to the chosen network with the URL typed (validated first)."""
+        network = self._network()
+        try:
+            url = validate_rpc_url(self.rpc_edit.text())
+        except InvalidInput as exc:
+            show_error(self, exc)
+            return
+        if not self._switch_allowed or self._switching:
+            return
+        self.switch_requested.emit(network.key, url or "")
+
+    def allow_switching(self, allowed: bool, reason: str = "") -> None:
+        """Offline (``--offline``) the window never connects: Apply is disabled, saying why."""
+        self._switch_allowed = allowed
+        self._disabled_reason = reason
+        self._update_apply()
+
+    def show_switching(self, network) -> None:
+        self._switching = True
+        self.feedback.setText(f"Connecting to {network.label}… ({load_networks()[self.active_network].label} "
+                              "stays in use until its chain id is checked)")
+        self._update_apply()
+
+    def show_active(self, key: str, switched: bool = False) -> None:
+        network = load_networks()[key]
+        self.active_network, self._switching = key, False
+        self.active_label.setText(f"{network.label} (chain id {network.chain_id}, native coin "
+                                  f"{network.native_symbol})")
+        if switched:
+            self.feedback.setText(f"Switched to {network.label}; the app opens on it next time.")
+        self._update_apply()
+
+    def show_switch_failed(self, error: BaseException) -> None:
+        self._switching = False
+        self.feedback.setText(f"Not switched: {error}. Still on {load_networks()[self.active_network].label}.")
+        self._update_apply()
+
+    def _update_apply(self) -> None:
+        chosen = self.network_box.currentData()
+        reason = (self._disabled_reason if not self._switch_allowed
+                  else "Connecting…" if self._switching
+                  else "")
+        self.apply_button.setEnabled(not reason)
+        self.apply_button.setToolTip(reason or (f"Reconnect to {load_networks()[chosen].label} with this URL"
+                                                if chosen == self.active_network else
+                                                f"Switch to {load_networks()[chosen].label} now"))
 
     def save(self) -> None:
         network = self._network()

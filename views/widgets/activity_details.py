@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.explorer import address_url, tx_url
+from app.networks import Network
 from app.portfolio.activity import ActivityItem
 from views.formatting import full_amount
 from views.models.activity_model import SOURCES, ComparisonModel, movement_text, value_and_recipient
-from views.widgets.common import MUTED_COLOR, value_label
+from views.widgets.common import MUTED_COLOR, show_link, show_links, value_label
 
 NOTHING_SELECTED = "Select a transaction to see its details."
 NO_PREDICTION = "No prediction was stored for this transaction (only the app's trades have one)."
@@ -27,10 +29,13 @@ NOT_REALISED = "The preview is stored; the realised side is written once the tra
 
 
 class ActivityDetails(QGroupBox):
-    def __init__(self, native_symbol: str = "ETH", parent: QWidget | None = None):
+    """Hashes and addresses are explorer links on a network that has an explorer."""
+
+    def __init__(self, network: Network | None = None, parent: QWidget | None = None):
         super().__init__("Details", parent)
         self.setObjectName("activityDetails")
-        self.native_symbol = native_symbol
+        self.network = network
+        self.native_symbol = network.native_symbol if network else "ETH"
         self.heading = QLabel(NOTHING_SELECTED, self)
         self.hash_label = value_label("", self, mono=True)
         self.parties_label = value_label("", self, mono=True)
@@ -67,7 +72,9 @@ class ActivityDetails(QGroupBox):
         self.item = item
         if item is None:
             self.heading.setText(NOTHING_SELECTED)
-            for label in (self.hash_label, self.parties_label, self.gas_label, self.moved_label, self.error_label):
+            show_link(self.hash_label, "", None)
+            show_link(self.parties_label, "", None)
+            for label in (self.gas_label, self.moved_label, self.error_label):
                 label.setText("")
             self.comparison_caption.setText("")
             self.comparison_model.set_rows([])
@@ -79,9 +86,14 @@ class ActivityDetails(QGroupBox):
         nonce = f" · nonce {item.nonce}" if item.nonce is not None else ""
         self.heading.setText(f"<b>{item.kind}</b> · {item.status} · {SOURCES.get(item.source, item.source)} · "
                              f"{when} · {where}{nonce}")
-        self.hash_label.setText(item.hash or "— (not signed yet)")
+        network = self.network
+        show_link(self.hash_label, item.hash or "— (not signed yet)",
+                  tx_url(network, item.hash) if network else None)
         value, to = value_and_recipient(item)
-        self.parties_label.setText(f"{item.account} → {to or '—'}" + (f"  ({value})" if value else ""))
+        show_links(self.parties_label, [(item.account, address_url(network, item.account) if network else None),
+                                        (" → ", None),
+                                        (to or "—", address_url(network, to) if network else None),
+                                        (f"  ({value})" if value else "", None)])
         gas = [f"{item.gas_used:,} gas" if item.gas_used is not None else None,
                f"{full_amount(item.fee)} {self.native_symbol} paid" if item.fee is not None else None]
         self.gas_label.setText(" · ".join(g for g in gas if g) or "—")

@@ -3,9 +3,11 @@ read-only value label, page titles."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QLabel, QWidget
+import html
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
 from app.errors import BasketryError
 
@@ -26,6 +28,56 @@ def value_label(text: str, parent: QWidget | None = None, mono: bool = False) ->
     if mono:
         label.setFont(mono_font())
     return label
+
+
+def show_link(label: QLabel, text: str, url: str | None) -> None:
+    """``text`` in ``label``; with ``url`` (an explorer link, see app.explorer) it is a link that
+    opens in the browser, and the label's context menu offers "Open in explorer" and "Copy
+    link". Without one (the demo network) it is plain selectable text."""
+    show_links(label, [(text, url)])
+
+
+def show_links(label: QLabel, parts: list[tuple[str, str | None]]) -> None:
+    """Like show_link for a line of several pieces (e.g. sender → recipient), each a link when
+    it has a URL."""
+    urls = [(text, url) for text, url in parts if url]
+    label.setProperty("explorer_urls", urls)
+    if not label.property("link_ready"):
+        label.setProperty("link_ready", True)
+        label.linkActivated.connect(open_url)
+        label.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        label.customContextMenuRequested.connect(lambda pos, lb=label: _link_menu(lb, pos))
+    plain = "".join(text for text, _url in parts)
+    label.setProperty("plain_text", plain)
+    if urls:
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        label.setText("".join(f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>' if url
+                              else html.escape(text) for text, url in parts))
+        label.setToolTip("\n".join(f"Open in explorer: {url}" for _text, url in urls))
+    else:
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setText(plain)
+        label.setToolTip("")
+
+
+def open_url(url: str) -> bool:
+    """Open ``url`` in the system's browser (QDesktopServices); False if nothing could."""
+    return QDesktopServices.openUrl(QUrl(url))
+
+
+def _link_menu(label: QLabel, pos) -> None:
+    urls = label.property("explorer_urls") or []
+    menu = QMenu(label)
+    for text, url in urls:
+        name = f" {text[:10]}…" if len(urls) > 1 else ""
+        menu.addAction(f"Open{name} in explorer", lambda u=url: open_url(u))
+        menu.addAction(f"Copy link{name.replace(' in explorer', '')}",
+                       lambda u=url: QApplication.clipboard().setText(u))
+    text = label.selectedText() or label.property("plain_text") or label.text()
+    menu.addAction("Copy", lambda: QApplication.clipboard().setText(text))
+    menu.exec(label.mapToGlobal(pos))
 
 
 class ErrorLabel(QLabel):

@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.explorer import tx_url
+from app.networks import Network
 from views.formatting import NO_VALUE, format_gas, format_pct, format_usd
 from views.models.legs_model import RealisedLegsModel
-from views.widgets.common import OK_COLOR, WARNING_COLOR, value_label
+from views.widgets.common import OK_COLOR, WARNING_COLOR, show_link, value_label
 
 STATUS_COLORS = {"confirmed": OK_COLOR, "failed": WARNING_COLOR, "dropped": WARNING_COLOR}
 
@@ -84,7 +86,7 @@ class IndexResultView(QWidget):
         layout.addLayout(bottom)
 
     def set_result(self, realised: dict[str, Any], basket: str = "",
-                   preview: dict[str, Any] | None = None) -> None:
+                   preview: dict[str, Any] | None = None, network: Network | None = None) -> None:
         """``realised`` from ``IndexResult``; ``preview`` (its ``to_json()``) for the gas the
         preview predicted."""
         self.realised = realised
@@ -93,7 +95,8 @@ class IndexResultView(QWidget):
         self.status_label.setText(status)
         color = STATUS_COLORS.get(status)
         self.status_label.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "")
-        self.hash_label.setText(realised.get("tx_hash") or NO_VALUE)
+        tx_hash = realised.get("tx_hash")
+        show_link(self.hash_label, tx_hash or NO_VALUE, tx_url(network, tx_hash) if network else None)
         used = int(realised.get("gas_used") or 0)
         approval = int(realised.get("approval_gas_used") or 0)
         limit = int(realised.get("gas_estimate") or 0)
