@@ -13,7 +13,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from app.connection import Connection, resolve_rpc_url, rpc_setting_key, verify_chain
+from app.connection import (
+    Connection,
+    replica_genesis,
+    resolve_rpc_url,
+    rpc_setting_key,
+    verify_chain,
+)
 from app.devnet.manager import Devnet
 from app.networks import Network
 from app.settings import ACTIVE_NETWORK_SETTING
@@ -37,7 +43,8 @@ def connect_job(network: Network, rpc_url: str | None, typed_url: str | None, ho
     if rpc_url is None:  # the demo network with no URL of its own: its node, started if needed
         status = Devnet(home).start(lambda message, fraction: progress and progress((message, fraction)))
         rpc_url, started = status.rpc_url, not status.reused
-    return SwitchResult(network, verify_chain(network, rpc_url, known_genesis), rpc_url, typed_url, started)
+    connection = verify_chain(network, rpc_url, known_genesis, replica=replica_genesis(home, network))
+    return SwitchResult(network, connection, rpc_url, typed_url, started)
 
 
 class NetworkSwitcher(QObject):

@@ -5,9 +5,13 @@ one started with Base's chain id), real SQLite; only message boxes are closed by
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from app.connection import rpc_setting_key
+from app.chain.client import ChainClient
+from app.connection import rpc_setting_key, verify_chain
+from app.errors import ChainMismatch
 from app.networks import get_network
 from app.settings import ACTIVE_NETWORK_SETTING
 from app.store import Store
@@ -24,9 +28,21 @@ def store(tmp_path):
 
 
 @pytest.fixture
-def base_rpc(anvil_launcher) -> str:
-    """A real anvil serving chain id 8453 (Base's)."""
-    return anvil_launcher(free_port(), chain_id=8453)
+def base_rpc(anvil_launcher, store) -> str:
+    """A real anvil serving chain id 8453 (Base's), known to this home as its local Base
+    replica: Base's genesis is pinned, so any other chain 8453 is refused (see
+    test_a_chain_8453_that_is_not_base_nor_this_homes_replica_is_refused)."""
+    url = anvil_launcher(free_port(), chain_id=8453)
+    replica = store.home / "replica-base"
+    replica.mkdir(parents=True, exist_ok=True)
+    (replica / "deployment.json").write_text(json.dumps({"genesis_hash": ChainClient(url).genesis_hash()}))
+    return url
+
+
+def test_a_chain_8453_that_is_not_base_nor_this_homes_replica_is_refused(anvil_launcher):
+    url = anvil_launcher(free_port(), chain_id=8453)
+    with pytest.raises(ChainMismatch, match="not Base's 0xf712aa9241cc"):
+        verify_chain(get_network("base"), url, None)
 
 
 def choose(launcher: Launcher, key: str, url: str) -> None:
