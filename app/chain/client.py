@@ -45,6 +45,7 @@ READ_METHODS = (
     "eth_feeHistory", "eth_maxPriorityFeePerGas", "eth_gasPrice", "eth_getLogs", "net_version",
 )
 CONNECTION_ERRORS = (requests.ConnectionError, requests.Timeout)
+MULTICALL_CHUNK = 400  # calls per aggregate3 request; larger reads are split (see multicall)
 
 
 @contextmanager
@@ -144,12 +145,24 @@ class ChainClient:
         """
         if not calls:
             return []
+        if len(calls) > MULTICALL_CHUNK:
+            return self._chunked_multicall(calls, block)
         data = encode_aggregate3(calls)
         raw = self.call({"to": MULTICALL3_ADDRESS, "data": data}, block)
         if not raw:
             raise ChainError(f"this chain has no Multicall3 at {MULTICALL3_ADDRESS} (the RPC at "
                              f"{self.rpc_url} answered nothing); batched reads are unavailable")
         return decode_aggregate3(raw, calls)
+
+    def _chunked_multicall(self, calls: Sequence[Call], block: int | str) -> list[CallResult]:
+        """A read too large for one request (nodes cap a request body: anvil refused one
+        multicall, and one batch, of every token on Ethereum's list): chunks of MULTICALL_CHUNK
+        calls, one request each, all at ONE block so the answers stay consistent."""
+        at = self.block_number() if block == "latest" else block
+        results: list[CallResult] = []
+        for start in range(0, len(calls), MULTICALL_CHUNK):
+            results += self.multicall(calls[start:start + MULTICALL_CHUNK], at)
+        return results
 
     def batch(self, requests: Sequence[tuple[str, list]]) -> list[Any]:
         """Several JSON-RPC requests in ONE HTTP round trip (reads only: not retried).

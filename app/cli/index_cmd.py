@@ -58,20 +58,35 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from app.store import Store
 
     if args.index_command in ("list", "show"):
+        from app.index.canonical import choices as canonical_choices
+
         network = network_for(ctx.home, ctx.network)
-        tokens = known_tokens(ctx.home, network)
-        if args.index_command == "list":
-            rows = [{"name": d.name, "description": d.description, "weighting": d.weighting,
-                     "constituents": [c.symbol for c in d.constituents]} for d in list_baskets(tokens or None)]
-            emit({"indices": rows}, ctx.as_json, "\n".join(f"{r['name']:<16} {r['description']}" for r in rows))
+        choices = canonical_choices(network.key)
+        if args.index_command == "list":  # built-ins only: no store (it may be the app's, locked)
+            tokens = known_tokens(ctx.home, network)
+            definitions = list_baskets(tokens or None, choices=choices if tokens else None)
+            rows = [_list_row(d) for d in definitions]
+            emit({"network": network.key, "indices": rows}, ctx.as_json,
+                 "\n".join(_list_text(r, network.label) for r in rows))
             return 0
-        basket = load_basket(args.basket, tokens)
         with Store.open(ctx.home) as store:
-            weights = basket.target_weights(current_snapshot(store).snapshot.market_caps)
-        rows = [{"symbol": t.symbol, "address": t.address, "weight": str(weights[t.symbol])} for t in basket.tokens]
-        emit({"name": basket.name, "description": basket.definition.description,
-              "weighting": basket.definition.weighting, "constituents": rows}, ctx.as_json,
-             "\n".join(f"{r['symbol']:<8} {float(r['weight']) * 100:6.2f}%  {r['address']}" for r in rows))
+            tokens = known_tokens(ctx.home, network, store)
+            basket = load_basket(args.basket, tokens, choices=choices)
+            definition = basket.definition
+            weights = {} if definition.unavailable else \
+                basket.target_weights(current_snapshot(store).snapshot.market_caps)
+        rows = [{"symbol": c.symbol, "constituent": c.constituent, "address": c.address,
+                 "weight": str(weights[c.symbol]) if weights else None} for c in definition.constituents]
+        skipped = [{"symbol": s.symbol, "reason": s.reason} for s in definition.skipped]
+        lines = [f"{r['symbol']:<8} " + (f"{float(r['weight']) * 100:6.2f}%" if r["weight"] else "     -")
+                 + f"  {r['address']}" + (f"  (for {r['constituent']})" if r["constituent"] != r["symbol"] else "")
+                 for r in rows]
+        lines += [f"skipped  {s['symbol']}: {s['reason']}" for s in skipped]
+        if definition.unavailable:
+            lines.append(f"unavailable on {network.label}: {definition.unavailable}")
+        emit({"network": network.key, "name": basket.name, "description": definition.description,
+              "weighting": definition.weighting, "constituents": rows, "skipped": skipped,
+              "unavailable": definition.unavailable}, ctx.as_json, "\n".join(lines))
         return 0
     if args.index_command in ("rebalance", "exit"):
         return _trade(args, ctx)
@@ -145,6 +160,28 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
              f"{leg['symbol']:<8} received {leg['received']} (expected {leg['expected_out']}, minimum {leg['min_out']})"
              for leg in realised["legs"]))
     return 0 if realised["status"] == "confirmed" else 3
+
+
+def _list_row(definition) -> dict:
+    return {"name": definition.name, "description": definition.description,
+            "weighting": definition.weighting,
+            "constituents": [c.symbol for c in definition.constituents],
+            "tokens": [{"symbol": c.symbol, "constituent": c.constituent, "address": c.address}
+                       for c in definition.constituents],
+            "skipped": [{"symbol": s.symbol, "reason": s.reason} for s in definition.skipped],
+            "unavailable": definition.unavailable}
+
+
+def _list_text(row: dict, network_label: str) -> str:
+    lines = [f"{row['name']:<16} {row['description']}"]
+    by_reason: dict[str, list[str]] = {}
+    for skipped in row["skipped"]:
+        by_reason.setdefault(skipped["reason"], []).append(skipped["symbol"])
+    lines += [f"{'':<16} skipped on {network_label}: {', '.join(symbols)} ({reason})"
+              for reason, symbols in by_reason.items()]
+    if row["unavailable"]:
+        lines.append(f"{'':<16} unavailable on {network_label}: {row['unavailable']}")
+    return "\n".join(lines)
 
 
 def _trade_text(p: dict) -> str:

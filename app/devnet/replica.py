@@ -98,14 +98,20 @@ def _token_on(network: Network, row: dict) -> ReplicaToken | str:
         return ReplicaToken(symbol, "USDC", "USD Coin", network.usdc, 6)
     if network.key == "ethereum" and row.get("mainnet_address"):
         return ReplicaToken(symbol, symbol, row["name"], row["mainnet_address"], int(row["decimals"]))
-    try:
-        from app.tokens.universe import canonical_token  # the bundled token list
-    except ImportError:
-        return f"{symbol}: no token list for {network.label}"
-    found = canonical_token(network, symbol)
-    if isinstance(found, str):
-        return found
-    return ReplicaToken(symbol, found.symbol, found.name, found.address, found.decimals)
+    from pathlib import Path
+
+    from app.index import canonical  # the bundled token list and the per-network choices
+    from app.session import known_tokens
+
+    choice = (canonical.choices(network.key) or {}).get(symbol)
+    if choice is None:
+        return f"{symbol}: not a basket constituent with a token chosen on {network.label}"
+    if choice.skipped:
+        return choice.reason
+    token = next((t for t in known_tokens(Path("."), network) if t.address.lower() == choice.address.lower()), None)
+    if token is None:
+        return f"{symbol}: {choice.address} is not on {network.label}'s token list"
+    return ReplicaToken(symbol, token.symbol, token.name or token.symbol, token.address, token.decimals)
 
 
 def _vault_symbol(entry: dict) -> str:

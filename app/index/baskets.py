@@ -13,8 +13,14 @@ Rules (each broken one is an ``InvalidInput`` naming the entry, e.g.
   ``max_weight`` (default 1, i.e. no cap) are optional; any other key is refused (a typo such as
   ``"weigths"`` must not be silently ignored). Entries take ``token`` and ``weight`` only.
 - ``token`` is a symbol known on the network (exact, else case-insensitive if that is
-  unambiguous) or an address: 20 bytes of hex, and if written in mixed case it must be the
+  unambiguous; of several tokens with one symbol, the network's own, else refused with every
+  address) or an address: 20 bytes of hex, and if written in mixed case it must be the
   EIP-55 checksum (all-lower or all-upper case carries no checksum and is accepted).
+- On a public network a symbol is first looked up in the network's canonical choices
+  (``app.index.canonical``, passed as ``choices``): the token that stands for it there (on Base
+  WBTC is cbBTC, kept as ``listed_as="WBTC"`` for its market cap), or a skip with the reason
+  (``skipped``: "LINK: not on Base's token list"). A basket whose remaining constituents
+  cannot respect its cap is ``unavailable`` there (listed, with the reason; not buyable).
 - The same token twice (by symbol, by address, or one of each) is refused.
 - ``weight`` is required for ``fixed``. For ``market_cap`` and ``equal`` it is ignored, but it
   must still be a positive number if present: a malformed or non-positive weight is a mistake
@@ -22,7 +28,9 @@ Rules (each broken one is an ``InvalidInput`` naming the entry, e.g.
   always carry ``weight=None``.
 - Weights and ``max_weight`` are JSON numbers or decimal strings, read as ``Decimal`` (never
   float). Fixed weights must each be > 0 and <= ``max_weight`` and sum to 1 within 1e-9.
-- ``max_weight`` is in (0, 1] and ``max_weight * n >= 1`` (else no allocation can respect it).
+- ``max_weight`` is in (0, 1] and ``max_weight * n >= 1`` for the n entries of the file (else no
+  allocation can respect it); fixed weights are checked over every entry, skipped ones
+  included, and the remaining ones rescaled.
 
 Target weights are quantized to 1e-18 and sum to exactly 1: rounding is done downwards and the
 remainder (< n * 1e-18) goes to the last constituent that has room under the cap.
@@ -39,9 +47,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.errors import InvalidInput
+from app.index.canonical import Choice
 from app.index.market import listed_tokens
 from app.inputs import clean_text, decimal_problem, parse_address
 from app.paths import resources_dir
+from app.tokens.universe import ambiguity, candidates
 
 WEIGHTINGS = ("market_cap", "equal", "fixed")
 REQUIRED_KEYS = ("name", "weighting", "constituents")
@@ -64,6 +74,21 @@ class Constituent:
     symbol: str
     address: str  # checksummed, as known on the network
     weight: Decimal | None = None  # set for "fixed" only
+    listed_as: str | None = None  # the basket's symbol when the network's token has another (cbBTC: WBTC)
+
+    @property
+    def constituent(self) -> str:
+        """The basket's symbol: what the market snapshot prices (WBTC for Base's cbBTC)."""
+        return self.listed_as or self.symbol
+
+
+@dataclass(frozen=True)
+class Skipped:
+    symbol: str  # as written in the basket
+    reason: str  # "not on Base's token list"
+
+    def __str__(self) -> str:
+        return f"{self.symbol}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -72,11 +97,24 @@ class BasketDefinition:
     description: str
     weighting: str  # one of WEIGHTINGS
     max_weight: Decimal  # 1 means no cap
-    constituents: tuple[Constituent, ...]
+    constituents: tuple[Constituent, ...]  # those on the network, in file order
+    skipped: tuple[Skipped, ...] = ()      # those not on the network, with the reason
 
     @property
     def symbols(self) -> tuple[str, ...]:
         return tuple(c.symbol for c in self.constituents)
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why this basket cannot be bought on the network, or None."""
+        total = len(self.constituents) + len(self.skipped)
+        if not self.constituents:
+            return f"none of its {total} constituents is on this network"
+        if self.max_weight * len(self.constituents) < 1:
+            return (f"only {len(self.constituents)} of its {total} constituents are on this "
+                    f"network: with at most {_pct(self.max_weight)} each they cannot make up the "
+                    "whole basket")
+        return None
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict (decimal strings), e.g. for ``index list --json``."""
@@ -86,10 +124,12 @@ class BasketDefinition:
             "weighting": self.weighting,
             "max_weight": str(self.max_weight),
             "constituents": [
-                {"symbol": c.symbol, "address": c.address,
+                {"symbol": c.symbol, "constituent": c.constituent, "address": c.address,
                  "weight": None if c.weight is None else str(c.weight)}
                 for c in self.constituents
             ],
+            "skipped": [{"symbol": s.symbol, "reason": s.reason} for s in self.skipped],
+            "unavailable": self.unavailable,
         }
 
 
@@ -129,19 +169,21 @@ def builtin_paths(directory: Path | None = None) -> list[Path]:
 
 
 def list_baskets(known: Mapping[str, TokenLike] | Iterable[TokenLike] | None = None,
-                 *, directory: Path | None = None) -> list[BasketDefinition]:
+                 *, directory: Path | None = None,
+                 choices: Mapping[str, Choice] | None = None) -> list[BasketDefinition]:
     """Every built-in definition, validated, sorted by name.
 
     ``known`` defaults to the tokens of the bundled market snapshot (with their MAINNET
-    addresses): pass the network's tokens to get the addresses used there."""
+    addresses): pass the network's tokens (and its canonical ``choices``) to get the tokens
+    used there."""
     if known is None:
         known = listed_tokens()
-    definitions = [_load_file(path, known) for path in builtin_paths(directory)]
+    definitions = [_load_file(path, known, choices) for path in builtin_paths(directory)]
     return sorted(definitions, key=lambda d: d.name.lower())
 
 
 def load_basket(name_or_path: str | Path, known: Mapping[str, TokenLike] | Iterable[TokenLike],
-                *, directory: Path | None = None) -> Basket:
+                *, directory: Path | None = None, choices: Mapping[str, Choice] | None = None) -> Basket:
     """A built-in basket by name or file stem ("Top 10", "top10", "btc_eth_60_40"; case,
     spaces and punctuation ignored), else a path to a JSON file in the same format."""
     tokens = list(_tokens(known))
@@ -159,18 +201,18 @@ def load_basket(name_or_path: str | Path, known: Mapping[str, TokenLike] | Itera
             names = ", ".join(_declared_name(p) or p.stem for p in builtin_paths(directory))
             raise InvalidInput(f"unknown basket {text!r}: not a built-in index ({names}) "
                                "nor a JSON file that exists")
-    definition = _load_file(path, tokens)
+    definition = _load_file(path, tokens, choices)
     by_address = {t.address.lower(): t for t in tokens}
     resolved = tuple(by_address[c.address.lower()] for c in definition.constituents)
     return Basket(definition, resolved, path)
 
 
-def _load_file(path: Path, known) -> BasketDefinition:
+def _load_file(path: Path, known, choices=None) -> BasketDefinition:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: cannot read the basket file ({exc})") from exc
-    return validate_definition(text, known, source=path.name)
+    return validate_definition(text, known, source=path.name, choices=choices)
 
 
 def _declared_name(path: Path) -> str:
@@ -189,10 +231,12 @@ def _name_key(text: str) -> str:
 # --- validation ------------------------------------------------------------------------------
 def validate_definition(data: str | bytes | Mapping[str, Any],
                         known: Mapping[str, TokenLike] | Iterable[TokenLike],
-                        *, source: str | None = None) -> BasketDefinition:
+                        *, source: str | None = None,
+                        choices: Mapping[str, Choice] | None = None) -> BasketDefinition:
     """Check a definition (JSON text or an already-parsed object) against the tokens known on
-    the network. Raises ``InvalidInput`` whose message names the entry at fault (and starts
-    with ``source``, e.g. the file name, if given)."""
+    the network (and its canonical ``choices``, see the module's docstring). Raises
+    ``InvalidInput`` whose message names the entry at fault (and starts with ``source``, e.g.
+    the file name, if given)."""
     prefix = f"{source}: " if source else ""
 
     def fail(message: str) -> InvalidInput:
@@ -244,9 +288,11 @@ def validate_definition(data: str | bytes | Mapping[str, Any],
     if not entries:
         raise fail("'constituents' is empty: a basket needs at least one token")
 
-    index = _TokenIndex(known)
+    index = _TokenIndex(known, choices)
     constituents: list[Constituent] = []
-    seen: dict[str, int] = {}  # lower-case address -> 1-based entry number
+    skipped: list[Skipped] = []
+    fixed_weights: list[Decimal] = []  # every entry's, skipped ones included
+    seen: dict[str, tuple[int, str]] = {}  # lower-case address -> (1-based entry number, symbol)
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, Mapping):
             raise fail(f"constituent {number}: must be an object like {{\"token\": \"WBTC\"}}, "
@@ -263,12 +309,14 @@ def validate_definition(data: str | bytes | Mapping[str, Any],
         if not isinstance(given, str) or not given.strip():
             raise fail(f"{label}: 'token' must be a symbol or an address, not {_show(given)}")
         token = index.resolve(given.strip(), lambda message, label=label: fail(f"{label}: {message}"))
-        key = token.address.lower()
+        if isinstance(token, Skipped):
+            key = "skipped:" + token.symbol.lower()
+        else:
+            key = token.address.lower()
         if key in seen:
-            first = seen[key]
-            raise fail(f"{label}: duplicate of constituent {first} "
-                       f"({constituents[first - 1].symbol}); each token may appear once")
-        seen[key] = number
+            raise fail(f"{label}: duplicate of constituent {seen[key][0]} ({seen[key][1]}); each "
+                       "token may appear once")
+        seen[key] = (number, given.strip() if isinstance(token, Skipped) else token.symbol)
 
         weight: Decimal | None = None
         raw_weight = entry.get("weight")
@@ -281,11 +329,16 @@ def validate_definition(data: str | bytes | Mapping[str, Any],
                 raise fail(f"{label}: a fixed-weight basket needs a 'weight' on every constituent")
             if weight > max_weight:
                 raise fail(f"{label}: weight {weight} is above max_weight {max_weight}")
+            fixed_weights.append(weight)
         else:
             weight = None  # ignored for market_cap and equal (validated above all the same)
-        constituents.append(Constituent(token.symbol, token.address, weight))
+        if isinstance(token, Skipped):
+            skipped.append(token)
+            continue
+        listed_as = index.listed_as(given.strip(), token)
+        constituents.append(Constituent(token.symbol, token.address, weight, listed_as))
 
-    count = len(constituents)
+    count = len(entries)
     if max_weight * count < 1:
         raise fail(f"max_weight {max_weight} is too small for {count} constituent"
                    f"{'s' if count != 1 else ''}: together they could hold at most "
@@ -293,22 +346,35 @@ def validate_definition(data: str | bytes | Mapping[str, Any],
     if weighting == "fixed":
         with localcontext() as ctx:
             ctx.prec = _PRECISION
-            total = sum((c.weight for c in constituents), Decimal(0))  # type: ignore[misc]
+            total = sum(fixed_weights, Decimal(0))
         if abs(total - 1) > FIXED_SUM_TOLERANCE:
             raise fail(f"fixed weights sum to {total}, not 1 (tolerance {FIXED_SUM_TOLERANCE})")
-    return BasketDefinition(name, description, weighting, max_weight, tuple(constituents))
+    return BasketDefinition(name, description, weighting, max_weight, tuple(constituents), tuple(skipped))
 
 
 class _TokenIndex:
-    def __init__(self, known):
+    def __init__(self, known, choices: Mapping[str, Choice] | None = None):
         self.tokens = list(_tokens(known))
-        self.by_symbol = {t.symbol: t for t in self.tokens}
         self.by_lower: dict[str, list[TokenLike]] = {}
         for t in self.tokens:
             self.by_lower.setdefault(t.symbol.lower(), []).append(t)
         self.by_address = {t.address.lower(): t for t in self.tokens}
+        self.choices = {symbol.lower(): choice for symbol, choice in (choices or {}).items()}
 
-    def resolve(self, given: str, fail) -> TokenLike:
+    def listed_as(self, given: str, token: TokenLike) -> str | None:
+        """The basket's symbol when the network's token stands for it under another one."""
+        choice = None if given[:2].lower() == "0x" else self.choices.get(given.lower())
+        return choice.constituent if choice is not None and choice.constituent != token.symbol else None
+
+    def resolve(self, given: str, fail) -> TokenLike | Skipped:
+        choice = None if given[:2].lower() == "0x" else self.choices.get(given.lower())
+        if choice is not None:
+            if choice.skipped:
+                return Skipped(given, choice.reason)
+            token = self.by_address.get(choice.address.lower())
+            if token is None:
+                raise fail(f"its token on this network, {choice.address}, is not among the known tokens")
+            return token
         if given[:2].lower() == "0x":
             try:
                 address = parse_address(given, "the address")
@@ -318,16 +384,11 @@ class _TokenIndex:
             if token is None:
                 raise fail("no token with this address on this network")
             return token
-        token = self.by_symbol.get(given)
-        if token is not None:
-            return token
-        matches = self.by_lower.get(given.lower(), [])
+        matches = candidates(self.by_lower.get(given.lower(), []), given)
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise fail("ambiguous symbol on this network ("
-                       + ", ".join(f"{t.symbol} {t.address}" for t in matches)
-                       + "): write the symbol's exact case or the address")
+            raise fail(ambiguity(matches) + " (or the symbol's exact case, if that is unique)")
         raise fail("unknown token on this network")
 
 
@@ -418,17 +479,21 @@ def target_weights(definition: BasketDefinition,
     - ``equal``: 1/n each.
     - ``fixed``: the definition's weights (rescaled by their sum, which is 1 within 1e-9).
     """
+    if definition.unavailable:
+        raise InvalidInput(f"{definition.name}: {definition.unavailable} ("
+                           + "; ".join(map(str, definition.skipped)) + ")")
     if definition.weighting == "market_cap":
         if market_caps is None:
             raise InvalidInput(f"{definition.name}: market caps are needed for market-cap weights")
         scores = {}
         for c in definition.constituents:
-            if c.symbol not in market_caps:
-                raise InvalidInput(f"{definition.name}: no market cap for {c.symbol}")
-            cap = _decimal(market_caps[c.symbol])
+            listed = c.constituent  # Base's cbBTC has WBTC's (bitcoin's) market cap
+            if listed not in market_caps:
+                raise InvalidInput(f"{definition.name}: no market cap for {listed}")
+            cap = _decimal(market_caps[listed])
             if cap is None or cap <= 0:
-                raise InvalidInput(f"{definition.name}: the market cap of {c.symbol} must be a "
-                                   f"positive number, not {market_caps[c.symbol]}")
+                raise InvalidInput(f"{definition.name}: the market cap of {listed} must be a "
+                                   f"positive number, not {market_caps[listed]}")
             scores[c.symbol] = cap
     elif definition.weighting == "equal":
         scores = {c.symbol: Decimal(1) for c in definition.constituents}

@@ -74,7 +74,7 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     pay = _pay_asset(session, pay_text)
     amount = parse_units(amount_text, pay.decimals)
     slippage_bps = parse_slippage(slippage_text)
-    basket = load_basket(basket_name, session.tokens)
+    basket = load_basket(basket_name, session.tokens, choices=session.basket_choices())
     snapshot = current_snapshot(store).snapshot
     weights = basket.target_weights(snapshot.market_caps)
     max_impact = Fraction(str(store.get_setting(MAX_IMPACT_SETTING, str(DEFAULT_MAX_IMPACT_PCT)))) / 100
@@ -251,6 +251,9 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         native_symbol=network.native_symbol, wrapped_symbol=network.wrapped_native_symbol))
     if gas_note:
         preview.notes.append(gas_note)
+    if basket.definition.skipped:
+        preview.notes.append(f"Not on {network.label}, left out of the basket: "
+                             + "; ".join(map(str, basket.definition.skipped)))
 
     return IndexPlan(preview, basket, pay, sender, legs, swap_legs, transactions, kinds, block,
                      estimates, rounds, simulated=simulated)

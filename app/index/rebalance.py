@@ -88,7 +88,7 @@ def holdings(session: ChainSession, tokens: list[Token], owner: str) -> dict[str
 
 def plan_exit(session: ChainSession, basket_name: str, owner: str, slippage_text: str | None) -> TradePlan:
     """Sell every held constituent of the basket into USDC in one transaction."""
-    basket = load_basket(basket_name, session.tokens)
+    basket = load_basket(basket_name, session.tokens, choices=session.basket_choices())
     usdc, weth = session.token("USDC"), _weth(session)
     held = holdings(session, list(basket.tokens), owner)
     sells = [(t, held[t.symbol][0]) for t in basket.tokens if held[t.symbol][0] > 0 and t.address != usdc.address]
@@ -99,7 +99,7 @@ def plan_exit(session: ChainSession, basket_name: str, owner: str, slippage_text
 
 def plan_rebalance(session: ChainSession, basket_name: str, owner: str, slippage_text: str | None) -> TradePlan:
     """Sell what is above its target weight into WETH, buy what is below with it: one transaction."""
-    basket = load_basket(basket_name, session.tokens)
+    basket = load_basket(basket_name, session.tokens, choices=session.basket_choices())
     weth = _weth(session)
     weights = basket.target_weights(current_snapshot(session.store).snapshot.market_caps)
     held = holdings(session, list(basket.tokens), owner)

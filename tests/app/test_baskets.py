@@ -326,7 +326,7 @@ def test_accepted_variants(tmp_path):
     basket = load_basket(path, KNOWN)
     assert basket.source == path and basket.token("WETH") is KNOWN["WETH"]
     assert basket.definition.as_json()["constituents"][0] == {
-        "symbol": "WBTC", "address": fake_address("WBTC"), "weight": None}
+        "symbol": "WBTC", "constituent": "WBTC", "address": fake_address("WBTC"), "weight": None}
 
 
 def test_floats_in_the_file_are_read_exactly():

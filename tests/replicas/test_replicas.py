@@ -176,3 +176,34 @@ def test_a_base_vault_deposit_is_charged_the_l1_fee_its_preview_showed(base):
     charged_l1 = before - base.client.balance(sender) - gas_cost
     assert len(hashes) == 2  # the approval and the deposit, each posting its bytes to L1
     assert predicted == (Decimal(charged_l1) / Decimal(10**18)).quantize(Decimal("0.000000001"))
+
+
+def test_top_10_on_ethereum_lists_quotes_and_buys_with_mainnet_addresses(ethereum):
+    listed = {i["name"]: i for i in ethereum.json("index", "list")["indices"]}
+    assert listed["Top 10"]["skipped"] == []  # every constituent has its mainnet token
+    shown = ethereum.json("index", "show", "Top 10")
+    by_symbol = {c["symbol"] if "symbol" in c else c["token"]: c for c in shown["constituents"]}
+    assert by_symbol["WBTC"]["address"] == "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"
+    ethereum.json("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    quote = ethereum.json("index", "quote", "Top 10", "--amount", "1", "--pay", "ETH")
+    assert quote["simulation"]["ok"] and not any(leg["skipped"] for leg in quote["legs"])
+    assert quote["network_fee"]["l1_data_fee_eth"] is None  # Ethereum is the L1
+    bought = ethereum.json("index", "buy", "Top 10", "--amount", "1", "--pay", "ETH", "--yes",
+                           "--password-stdin", stdin=PASSWORD + "\n")
+    assert bought["status"] == "confirmed" and len(bought["legs"]) == 10
+    for leg in bought["legs"]:
+        assert Decimal(leg["received"]) >= Decimal(leg["min_out"]) > 0
+    assert bought["explorer_url"].startswith("https://etherscan.io/tx/0x")
+    pnl = ethereum.json("pnl")
+    assert {p["symbol"] for p in pnl["positions"]} >= {"WBTC", "LINK", "UNI"}
+
+
+def test_baskets_on_base_pick_base_tokens_and_say_what_they_skip(base):
+    shown = base.json("index", "show", "BTC/ETH 60/40")
+    addresses = {c["address"] for c in shown["constituents"]}
+    assert "0xcbB7C0000aB88B473b1f5aFd9ef808440eed33Bf" in addresses  # BTC is cbBTC on Base
+    top10 = base.json("index", "show", "Top 10")
+    assert top10["skipped"] and all(s["reason"] for s in top10["skipped"])
+    base.json("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    quote = base.json("index", "quote", "BTC/ETH 60/40", "--amount", "0.5", "--pay", "ETH")
+    assert quote["simulation"]["ok"] and Decimal(quote["network_fee"]["l1_data_fee_eth"]) > 0
