@@ -24,6 +24,7 @@ TABLES = {
     "settings",
     "accounts",
     "tokens",
+    "added_tokens",
     "prices",
     "transactions",
     "transfers",
