@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.devnet.manager import Devnet
+from app.devnet.manager import REPLICA_NETWORKS, Devnet
 from app.errors import ChainMismatch, InvalidInput
 from app.networks import Network
 from app.store import Store
@@ -57,8 +57,6 @@ def resolve_rpc_url(network: Network, home: Path, store: Store | None, explicit:
 
 def local_replica(home: Path, network: Network) -> Devnet | None:
     """This home's local replica of ``network`` (`devnet start --replica`), if it has one."""
-    from app.devnet.manager import REPLICA_NETWORKS
-
     if network.devnet or network.key not in REPLICA_NETWORKS:
         return None
     replica = Devnet(home, replica=network.key)

@@ -13,7 +13,7 @@ transaction signed with a placeholder signature of full-entropy bytes: a real si
 also incompressible, so the length (and the fee) comes out the same. ``fastlz_length`` is
 checked in the tests against the GasPriceOracle's on-chain compression.
 
-Pure except ``l1_fees_for``, which reads the prices from the chain.
+Pure except ``read_l1_pricing`` (and ``l1_fees_for``, which uses it).
 """
 
 from __future__ import annotations
@@ -145,9 +145,8 @@ _SELECTORS = {  # GasPriceOracle view functions
 }
 
 
-def l1_fees_for(client: ChainClient, txs: list[dict[str, Any]], sender: str) -> list[int]:
-    """The L1 data fee of each transaction, sent in this order from ``sender`` (its next nonce
-    where a transaction has none yet): the prices and the nonce in one round trip."""
+def read_l1_pricing(client: ChainClient, sender: str) -> tuple[L1FeeParams, int]:
+    """The oracle's prices and ``sender``'s next nonce, in one round trip."""
     from app.chain.multicall import MULTICALL3_ADDRESS, Call, decode_aggregate3, encode_aggregate3
     from app.errors import ChainError
 
@@ -170,10 +169,20 @@ def l1_fees_for(client: ChainClient, txs: list[dict[str, Any]], sender: str) -> 
         raise ChainError("the GasPriceOracle is not on the Fjord fee rules this app prices")
     params = L1FeeParams(values["l1BaseFee"], values["blobBaseFee"], values["baseFeeScalar"],
                          values["blobBaseFeeScalar"])
-    nonce = int(nonce_hex, 16)
+    return params, int(nonce_hex, 16)
+
+
+def l1_fees(params: L1FeeParams, next_nonce: int, txs: list[dict[str, Any]]) -> list[int]:
+    """The L1 data fee of each transaction, sent in this order from ``next_nonce`` (where a
+    transaction has no nonce yet)."""
     fees = []
     for offset, tx in enumerate(txs):
-        filled = {"nonce": nonce + offset, "gas": 0, "maxFeePerGas": 0, "maxPriorityFeePerGas": 0,
+        filled = {"nonce": next_nonce + offset, "gas": 0, "maxFeePerGas": 0, "maxPriorityFeePerGas": 0,
                   "chainId": 0, **{k: v for k, v in tx.items() if v is not None}}
         fees.append(l1_fee_for(params, filled))
     return fees
+
+
+def l1_fees_for(client: ChainClient, txs: list[dict[str, Any]], sender: str) -> list[int]:
+    """``l1_fees`` at the chain's current prices and ``sender``'s next nonce."""
+    return l1_fees(*read_l1_pricing(client, sender), txs)

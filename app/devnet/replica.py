@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 
 from app.networks import Network
 from app.paths import resources_dir
@@ -83,10 +82,6 @@ def load_replica_layout(network: Network) -> ReplicaLayout:
     demo_config = json.loads((resources_dir() / "devnet.json").read_text())
     curated = json.loads((resources_dir() / "vaults.json").read_text())["networks"].get(network.key, [])
     return replica_layout(network, snapshot["tokens"], demo_config, curated)
-
-
-def snapshot_prices(snapshot_rows: list[dict]) -> dict[str, Decimal]:
-    return {row["symbol"]: Decimal(row["price_usd"]) for row in snapshot_rows}
 
 
 def _token_on(network: Network, row: dict) -> ReplicaToken | str:

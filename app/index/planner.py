@@ -232,13 +232,14 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         kinds.append(kind)
     l1_fee = separate_l1_fee = 0
     if network.adds_l1_data_fee:  # OP-stack: the cost of posting each transaction to Ethereum
-        from app.chain.l1_fee import l1_fees_for
+        from app.chain.l1_fee import l1_fees, read_l1_pricing
 
-        l1_fee = sum(l1_fees_for(client, transactions, sender))
+        params, next_nonce = read_l1_pricing(client, sender)  # one read for both figures
+        l1_fee = sum(l1_fees(params, next_nonce, transactions))
         alone = [{**tx, "chainId": session.chain_id, "gas": transactions[-1]["gas"],
                   "maxFeePerGas": fees.max_fee_per_gas, "maxPriorityFeePerGas": fees.max_priority_fee_per_gas}
                  for tx in ([approval] if approval else []) + separate]
-        separate_l1_fee = sum(l1_fees_for(client, alone, sender))
+        separate_l1_fee = sum(l1_fees(params, next_nonce, alone))
     preview = build_index_preview(PreviewInput(
         basket=basket.name, pay_symbol=pay.symbol, pay_decimals=pay.decimals, pay_price_usd=pay_usd,
         eth_price_usd=eth_usd, amount_in=amount, platform_fee_bps=fee_bps, platform_fee=platform_fee,
