@@ -38,6 +38,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         if name == "buy":
             action.add_argument("--yes", action="store_true")
             action.add_argument("--password-stdin", action="store_true")
+            action.add_argument("--quote", type=whole_number(minimum=1, maximum=2**62), metavar="QUOTE_ID",
+                                help="hold the buy to this quote: refused if any token's minimum would be "
+                                "below the quoted one (default slippage: the quote's)")
     fee = actions.add_parser("fee", help="the platform fee taken on-chain in the same transaction")
     fee.add_argument("bps", type=whole_number(maximum=MAX_PLATFORM_FEE_BPS), help=f"basis points, 0 to {MAX_PLATFORM_FEE_BPS} (0: none)")
     fee.add_argument("--recipient", help="the address that receives it")
@@ -100,14 +103,25 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     # quote and buy: the chain and signing code is imported here, not by the parser
     from app.index.execute import StaleQuote, execute_index_plan
     from app.index.planner import plan_index_buy
+    from app.index.quote_guard import check_index_quote, store_index_quote
 
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         account = AccountRegistry(store).active()
-        plan = plan_index_buy(session, args.basket, args.amount, args.pay, args.slippage, account.address)
+        quote_id = getattr(args, "quote", None)
+        slippage = args.slippage
+        if quote_id is not None and slippage is None:  # the quote's tolerance
+            from app.quote_binding import load_quote
+
+            slippage = str(load_quote(session, quote_id, "index_buy").preview["slippage_bps"] / 100)
+        plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address)
         if args.index_command == "quote":
-            emit(plan.preview.to_json(), ctx.as_json, _preview_text(plan.preview.to_json()))
+            shown = {**plan.preview.to_json(), "quote_id": store_index_quote(session, plan, account.address)}
+            emit(shown, ctx.as_json, f"quote_id: {shown['quote_id']} (buy with --quote {shown['quote_id']} to hold "
+                 "the buy to these minimums)\n" + _preview_text(shown))
             return 0
+        if quote_id is not None:
+            check_index_quote(session, quote_id, plan, account.address)
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot buy here")
         prompts = CliPrompts(args.yes)
@@ -116,7 +130,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         try:
             result = execute_index_plan(session, plan, signer, prompts)
         except StaleQuote:  # quotes aged while unlocking: quote again, once, and show the new one
-            plan = plan_index_buy(session, args.basket, args.amount, args.pay, args.slippage, account.address)
+            plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address)
+            if quote_id is not None:
+                check_index_quote(session, quote_id, plan, account.address)
             result = execute_index_plan(session, plan, signer, prompts)
     realised = result.realised
     out = {"tx_hash": realised["tx_hash"], "explorer_url": tx_url(session.network, realised["tx_hash"]),

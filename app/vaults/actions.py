@@ -28,8 +28,11 @@ from app.tx.describe import describe_transaction
 from app.tx.fees import suggest_fees
 from app.units import format_units
 from app.vaults.apy import trailing_apy
+from app.vaults.deposit_guard import check_before_send, refuse_unsafe_plan
+from app.vaults.fees import measured_fees
 from app.vaults.liquidity import refuse_all_text
 from app.vaults.reader import VaultInfo, read_vault, samples
+from app.vaults.share_price_guard import DepositState, deposit_flags
 from wallet.prompts import Prompts
 from wallet.signer import MAX_TX_GAS, Signer
 
@@ -50,6 +53,9 @@ class VaultPlan:
     kinds: list[str]
     preview: dict
     all_shares: bool = False
+    slippage_bps: int = 0              # deposit: the tolerance the minimum was made with
+    quote_id: int | None = None        # deposit: the stored quote its minimum comes from
+    reference_price: int | None = None  # deposit: the share price checked against (None: info's)
 
 
 def asset_usd(session: ChainSession, asset: str, decimals: int) -> tuple[Decimal, Decimal]:
@@ -93,9 +99,11 @@ def plan_deposit(session: ChainSession, vault: str, amount_text: str, slippage_t
     override = {info.asset: {"stateDiff": {slot: "0x" + amount.to_bytes(32, "big").hex()}}}
     preview_call = {"to": info.address, "data": "0x" + (selector("previewDeposit(uint256)")
                                                          + encode(["uint256"], [amount])).hex()}
+    convert_call = {"to": info.address, "data": "0x" + (selector("convertToShares(uint256)")
+                                                        + encode(["uint256"], [amount])).hex()}
     results = client.batch([("eth_call", [preview_call, "latest"]), ("eth_estimateGas", [approve]),
                             ("eth_estimateGas", [deposit, "latest", override]),
-                            ("eth_call", [deposit, "latest", override])])
+                            ("eth_call", [deposit, "latest", override]), ("eth_call", [convert_call, "latest"])])
     for result in results:
         if isinstance(result, BasketryError):
             raise ChainError(f"the deposit would fail: {result}")
@@ -109,7 +117,13 @@ def plan_deposit(session: ChainSession, vault: str, amount_text: str, slippage_t
     transactions = [_finish(tx, gas, fees, session.chain_id) for tx, gas in zip(txs, (approve_gas, deposit_gas), strict=True)]
     preview = _preview(session, info, "deposit", amount, shares, min_shares, slippage_bps,
                        approve_gas + deposit_gas, fees, simulated, approve_gas, _l1_fee(session, transactions))
-    return VaultPlan("vault_deposit", info, owner, amount, shares, min_shares, transactions, kinds, preview)
+    preview["fees"] = measured_fees(int(results[4], 16), shares, info.share_price, info.probe_redeem,
+                                    info.fees).as_json()  # entry fee at this amount
+    preview.setdefault("warnings", []).extend(deposit_flags(DepositState(
+        info.symbol, info.decimals, info.asset_symbol, info.asset_decimals, info.total_supply, info.total_assets,
+        info.share_price, amount, shares, info.timestamp), samples(session, info.address)))
+    return VaultPlan("vault_deposit", info, owner, amount, shares, min_shares, transactions, kinds, preview,
+                     slippage_bps=slippage_bps)
 
 
 def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, owner: str,
@@ -147,14 +161,23 @@ def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, ow
     transactions = [_finish(tx, gas, fees, session.chain_id)]
     preview = _preview(session, info, "withdraw", amount, shares, shares, 0, gas, fees, None, 0,
                        _l1_fee(session, transactions))
+    preview["fees"] = _exit_fees(session, info, shares)
     preview["position"] = position(session, info, owner)
     preview["withdrawable"] = {**free.as_json(), "text": free.text()}
     return VaultPlan("vault_withdraw", info, owner, amount, shares, shares, transactions,
                      ["vault_withdraw"], preview, all_shares=amount_text is None and shares == info.shares)
 
 
-def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, prompts: Prompts) -> dict[str, Any]:
+def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, prompts: Prompts,
+                       accept_share_price: bool = False) -> dict[str, Any]:
+    """Send the plan. A deposit is refused (nothing sent) with no minimum or expected shares, with
+    share-price flags not accepted, and when, right before the approval and again right before
+    the deposit, it would give fewer shares than the minimum or the share price moved past the
+    tolerance (app/vaults/deposit_guard.py)."""
     client, journal, store = session.client, session.journal, session.store
+    if plan.kind == "vault_deposit":
+        refuse_unsafe_plan(plan, accept_share_price)
+        check_before_send(session, plan)
     with store.lock, store.db.conn:
         preview_id = int(store.db.execute(
             "INSERT INTO previews (chain_id, genesis_hash, kind, created_at, block, preview_json)"
@@ -164,6 +187,7 @@ def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, p
     for tx, kind in zip(plan.transactions, plan.kinds, strict=True):
         tx = {**tx, "nonce": next_nonce(client, journal, plan.owner)}
         if kind == "vault_deposit":  # ERC-4626 deposit has no minimum: check right before sending
+            check_before_send(session, plan, approval_sent=bool(entries))
             shares = int.from_bytes(simulate(client, tx)[:32], "big")
             if shares < plan.min_shares:
                 raise InvalidInput(f"the deposit would give {format_units(shares, plan.info.decimals)} shares, below "
@@ -247,9 +271,11 @@ def position(session: ChainSession, info: VaultInfo, owner: str) -> dict[str, An
         " account_address = ? AND token_address = ? AND CAST(remaining AS INTEGER) > 0",
         [session.chain_id, session.connection.genesis_hash, to_checksum_address(owner), info.address]).fetchall()
     cost = sum(int(c or 0) * int(r) // int(q) for q, r, c in rows)
-    value = info.shares * info.share_price // 10**info.decimals
+    value = info.position_value  # what redeem pays now: previewRedeem(shares), the exit fee taken
+    before_fee = info.shares * info.share_price // 10**info.decimals
     free = info.withdrawable()
     return {"shares": format_units(info.shares, info.decimals), "value": format_units(value, info.asset_decimals),
+            "exit_fee": format_units(max(before_fee - value, 0), info.asset_decimals),
             **free.as_json(), "withdrawable_text": free.text() if free.limited else None,
             "cost_basis": format_units(cost, info.asset_decimals),
             "accrued_yield": (format_units(value - cost, info.asset_decimals) if value >= cost
@@ -290,8 +316,17 @@ def _preview(session: ChainSession, info: VaultInfo, action: str, amount: int, s
                             "native_symbol": session.network.native_symbol,
                             "usd": str(fee_usd.quantize(Decimal("0.01"))),
                             "l1_data_fee_eth": str(l1_eth.quantize(Decimal("0.000000001"))) if l1_fee_wei else None},
-            "apy": apy.as_json(), "fees": info.fees or "not disclosed on-chain", "pnl_preview": pnl,
+            "apy": apy.as_json(), "fees": info.fees_measured.as_json(), "pnl_preview": pnl,
             "block": info.block}
+
+
+def _exit_fees(session: ChainSession, info: VaultInfo, shares: int) -> dict[str, Any]:
+    """The vault's fees with the exit fee measured at these shares (convertToAssets vs previewRedeem)."""
+    calls = [{"to": info.address, "data": "0x" + (selector(sig) + encode(["uint256"], [shares])).hex()}
+             for sig in ("convertToAssets(uint256)", "previewRedeem(uint256)")]
+    results = session.client.batch([("eth_call", [call, "latest"]) for call in calls])
+    gross, net = (None if isinstance(r, BasketryError) else int(r, 16) for r in results)
+    return measured_fees(info.probe_shares, info.probe_deposit, gross, net, info.fees).as_json()
 
 
 def _l1_fee(session: ChainSession, transactions: list[dict]) -> int:
