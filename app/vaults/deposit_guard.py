@@ -73,11 +73,11 @@ def bind_deposit_to_quote(session: ChainSession, plan, quote_id: int):
 
 def refuse_unsafe_plan(plan, accept_share_price: bool) -> None:
     """Raises SharePriceFlagged for a deposit that must not be sent as it is."""
+    refuse_unaccepted(plan.preview.get("warnings", []), accept_share_price,
+                      "--accept-share-price (in the app: tick the box under the warning)")
     if plan.shares <= 0 or plan.min_shares <= 0:
         raise SharePriceFlagged(f"refused: this deposit's {'expected' if plan.shares <= 0 else 'minimum'} shares "
                                 f"are 0, so nothing would protect the {plan.info.asset_symbol} sent: nothing sent")
-    refuse_unaccepted(plan.preview.get("warnings", []), accept_share_price,
-                      "--accept-share-price (in the app: tick the box under the warning)")
 
 
 def check_before_send(session: ChainSession, plan, approval_sent: bool = False) -> None:

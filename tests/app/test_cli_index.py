@@ -74,3 +74,23 @@ def test_rebalance_and_exit_from_the_cli(cli):
     assert Decimal(done["legs"][0]["received"]) >= Decimal(done["legs"][0]["min_out"])
     kinds = [t["kind"] for t in out(cli("activity"))["transactions"]]
     assert kinds.count("exit") == 1 and kinds.count("approve") == 2
+
+
+def test_a_buy_held_to_its_quote(cli):
+    """`index quote` stores its preview (quote_id); `index buy --quote` refuses other inputs and a
+    quote whose minimums a moved price no longer meets, and buys when nothing moved."""
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    basket = ("index", "buy", "BTC/ETH 60/40", "--pay", "ETH", "--yes", "--password-stdin")
+    quote = out(cli("index", "quote", "BTC/ETH 60/40", "--amount", "1", "--pay", "ETH"))
+    other = cli(*basket, "--amount", "2", "--quote", str(quote["quote_id"]), stdin=PASSWORD + "\n", check=False)
+    assert other.returncode != 0 and "amount in 2 (quoted: 1)" in out(other)["error"]
+    honest = out(cli(*basket, "--amount", "1", "--quote", str(quote["quote_id"]), stdin=PASSWORD + "\n"))
+    assert honest["status"] == "confirmed"
+    # someone else's big buy moves WBTC's price: the quote's minimums no longer hold
+    quote = out(cli("index", "quote", "BTC/ETH 60/40", "--amount", "1", "--pay", "ETH"))
+    cli(*basket, "--amount", "50", stdin=PASSWORD + "\n")
+    sent = len(out(cli("activity"))["transactions"])
+    moved = cli(*basket, "--amount", "1", "--quote", str(quote["quote_id"]), stdin=PASSWORD + "\n", check=False)
+    assert moved.returncode != 0
+    assert f"since quote {quote['quote_id']}" in out(moved)["error"] and "nothing sent; quote again" in out(moved)["error"]
+    assert "WBTC" in out(moved)["error"] and len(out(cli("activity"))["transactions"]) == sent
