@@ -141,12 +141,13 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                                   args.max_impact)
             _refuse_unaccepted(plan.preview.warnings, args)
             result = execute_index_plan(session, plan, signer, prompts)
+        sent = _sent_via(session)  # (reads the setting: while the store is open)
     realised = result.realised
     out = {"tx_hash": realised["tx_hash"], "explorer_url": tx_url(session.network, realised["tx_hash"]),
            "status": realised["status"], "gas_used": realised["gas_used"],
            "gas_estimate": realised["gas_estimate"], "approval_gas_used": realised["approval_gas_used"],
            "network_fee_usd": realised["network_fee_usd"], "legs": realised["legs"],
-           "preview": plan.preview.to_json()}
+           "preview": plan.preview.to_json(), "sent_via": sent}
     emit(out, ctx.as_json, _result_text(out))
     return 0 if realised["status"] == "confirmed" else 3
 
@@ -179,12 +180,20 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
             plan = planner(session, args.basket, account.address, args.slippage, args.max_impact)
             _refuse_unaccepted(plan.preview["warnings"], args)
             realised = execute_trade_plan(session, plan, signer, prompts)
-    emit({**with_explorer_url(session.network, realised), "preview": plan.preview}, ctx.as_json,
+        sent = _sent_via(session)
+    emit({**with_explorer_url(session.network, realised), "preview": plan.preview,
+          "sent_via": sent}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']} ({realised['gas_used']:,} gas, "
          f"{realised['approvals']} approvals)\n" + "\n".join(
              f"{leg['symbol']:<8} received {leg['received']} (expected {leg['expected_out']}, minimum {leg['min_out']})"
              for leg in realised["legs"]))
     return 0 if realised["status"] == "confirmed" else 3
+
+
+def _sent_via(session) -> dict:
+    from app.tx.submission import private_route, sent_via
+
+    return sent_via(private_route(session.client))
 
 
 def _list_row(definition) -> dict:
@@ -254,4 +263,6 @@ def _result_text(out: dict) -> str:
              f"{'leg':<8}{'received':>26}{'expected':>26}{'slippage bps':>14}"]
     lines += [f"{leg['symbol']:<8}{leg['received']:>26.24}{leg['expected_out']:>26.24}{leg['realized_slippage_bps']:>14}"
               for leg in out["legs"]]
+    if out.get("sent_via", {}).get("private"):
+        lines.append(f"sent privately via {out['sent_via']['host']}")
     return "\n".join(lines)
