@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-import requests
-
 from app.errors import (
     ChainError,
     ChainUnavailable,
@@ -72,7 +70,9 @@ def send_raw(client: ChainClient, raw: str) -> PrivateRoute | None:
     if route is None:
         client.send_raw_transaction(raw)
         return None
-    from app.chain.client import ChainClient  # noqa: PLC0415 (web3 on first send)
+    import requests  # noqa: PLC0415 (with web3, on the first send: the window paints without them)
+
+    from app.chain.client import ChainClient  # noqa: PLC0415
 
     relay = ChainClient(route.url, timeout=SEND_TIMEOUT_S, retries=0)
     try:

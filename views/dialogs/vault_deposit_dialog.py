@@ -17,6 +17,7 @@ from views.models.vaults_model import apy_text, fees_text
 from views.wallet_context import WalletContext
 from views.widgets.checked_inputs import AmountReader
 from views.widgets.common import MUTED_COLOR, show_links
+from views.widgets.trade_warnings_view import TradeWarningsView
 
 DEFAULT_SLIPPAGE = "0.5"
 
@@ -61,6 +62,9 @@ class VaultDepositDialog(VaultActionDialog):
         self.pnl_note.setWordWrap(True)
         self.pnl_note.setStyleSheet(f"color: {MUTED_COLOR};")
         form.addRow(self.pnl_note)
+        self.warnings_view = TradeWarningsView(self)  # the preview's warnings; a "confirm" one gates Deposit
+        form.addRow(self.warnings_view)
+        self.warnings_view.changed.connect(self.update_buttons)
         for key, label in (("shares_received", "Shares received:"), ("assets_paid", "Paid:"),
                            ("status", "Status:")):
             self.add_value(self.result_form, key, label)
@@ -69,6 +73,9 @@ class VaultDepositDialog(VaultActionDialog):
             edit.textChanged.connect(lambda _text: self.update_buttons())
             edit.returnPressed.connect(self.preview)
         self.update_buttons()
+
+    def why_cannot_execute(self) -> str | None:
+        return super().why_cannot_execute() or (self.warnings_view.why_not_accepted() if self.plan else None)
 
     def input_widgets(self) -> list[QWidget]:
         return [self.amount_edit, self.slippage_edit]
@@ -82,6 +89,7 @@ class VaultDepositDialog(VaultActionDialog):
 
     def show_plan(self, plan: VaultPlan) -> None:
         p, info = plan.preview, plan.info
+        self.warnings_view.set_warnings(p.get("warnings"))
         shares, asset = info.symbol, info.asset_symbol
         self.values["expected_shares"].setText(f"{format_amount(p['expected_shares'])} {shares}")
         self.values["expected_shares"].setToolTip(full_amount(p["expected_shares"], shares))
