@@ -12,6 +12,7 @@ from app.index.preview import LegInput, PreviewInput, build_index_preview
 from app.index.quotes import Route, RouteQuote
 from app.index.routing import DEFAULT_MAX_IMPACT_PCT, choose_route
 from app.trade_warnings import (
+    IMPACT_REFUSE_PCT,
     as_notes,
     blocking_reason,
     fee_warnings,
@@ -97,7 +98,7 @@ def route(mid=Fraction(2000)):
 
 
 def test_routing_skips_above_15_percent_by_default():
-    assert DEFAULT_MAX_IMPACT_PCT == 15
+    assert DEFAULT_MAX_IMPACT_PCT == IMPACT_REFUSE_PCT == 15  # routing's default is the refusal level
     # fair output 1994 (mid 2 less 0.3%): 1800 is a 9.7% impact (kept), 1650 a 17.3% one (skipped)
     kept = choose_route("TOK", [RouteQuote(route(Fraction(2)), 1000, 1800, 1)], impact_limit(), "ETH")
     assert kept.quote is not None

@@ -133,3 +133,16 @@ def test_cli_text_lists_the_warnings(cli, devnet, baskets):
     assert result.returncode == 0, result.stderr
     assert "WARNING: GRT: price impact 3." in result.stdout
     assert "WARNING: slippage tolerance 6% is above 5.5%" in result.stdout
+
+
+def test_vault_quote_warns_about_slippage_and_a_fee_above_a_tenth(cli):
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    tight = json.loads(cli("vault", "quote", "dvUSDC", "--amount", "1000", "--slippage", "0.05").stdout)
+    assert [w["code"] for w in tight["warnings"]] == ["slippage_low"]
+    assert "fail" in tight["warnings"][0]["text"]
+    wide = json.loads(cli("vault", "quote", "dvUSDC", "--amount", "1000", "--slippage", "10").stdout)
+    assert [w["code"] for w in wide["warnings"]] == ["slippage_high"]
+    assert json.loads(cli("vault", "quote", "dvUSDC", "--amount", "1000").stdout)["warnings"] == []
+    tiny = json.loads(cli("vault", "quote", "dvUSDC", "--amount", "0.01").stdout)  # the gas costs more
+    fee_usd = float(tiny["network_fee"]["usd"])
+    assert fee_usd > 0.001 and [w["code"] for w in tiny["warnings"]] == ["fee_high"]
