@@ -43,12 +43,15 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         _write(args.out, signed_text)
         emit({"file": str(args.out), "from": unsigned.sender}, ctx.as_json, f"Wrote the signed transaction to {args.out}")
     elif args.tx_command == "broadcast":
+        from app.tx.submission import private_route, sent_text, sent_via
+
         with Store.open(ctx.home) as store:
             session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
             entry = airgap_flow.broadcast_signed(session, None, _read(args.file))
+            route = private_route(session.client)
         emit({"tx_hash": entry.tx_hash, "explorer_url": tx_url(session.network, entry.tx_hash),
-              "status": entry.status, "nonce": entry.nonce}, ctx.as_json,
-             f"Broadcast {entry.tx_hash}: {entry.status}")
+              "status": entry.status, "nonce": entry.nonce, "sent_via": sent_via(route)}, ctx.as_json,
+             f"Broadcast {entry.tx_hash}: {entry.status}{sent_text(route)}")
         return 0 if entry.status == "confirmed" else 3
     return 0
 

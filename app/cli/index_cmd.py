@@ -35,6 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         action.add_argument("--pay", help="the network's native coin (ETH; POL on Polygon) or USDC "
                             "(default: the native coin)")
         action.add_argument("--slippage", help="percent, 0 < s <= 50 (default 0.5)")
+        _impact_arguments(action, name == "buy")
         if name == "buy":
             action.add_argument("--yes", action="store_true")
             action.add_argument("--password-stdin", action="store_true")
@@ -49,9 +50,27 @@ def register(commands: argparse._SubParsersAction) -> None:
         action = actions.add_parser(name, help=text)
         action.add_argument("basket")
         action.add_argument("--slippage", help="percent, 0 < s <= 50 (default 0.5)")
+        _impact_arguments(action, True)
         action.add_argument("--yes", action="store_true", help="execute (without it: preview only)")
         action.add_argument("--password-stdin", action="store_true")
     index.set_defaults(handler=run)
+
+
+def _impact_arguments(action: argparse.ArgumentParser, sends: bool) -> None:
+    action.add_argument("--max-impact", metavar="PCT", help="skip a leg whose price impact is above this "
+                        "percent (default 15, or the max_price_impact_pct setting; at most 50)")
+    if sends:
+        action.add_argument("--accept-impact", action="store_true",
+                            help="trade although a leg's price impact is 5%% or more (needed with --yes then)")
+
+
+def _refuse_unaccepted(warnings: list[dict], args: argparse.Namespace) -> None:
+    """Nothing is signed while a "confirm" warning is not accepted with --accept-impact."""
+    from app.trade_warnings import blocking_reason
+
+    reason = blocking_reason(warnings, args.accept_impact)
+    if reason:
+        raise InvalidInput(f"this {args.index_command} {reason}")
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -114,7 +133,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             from app.quote_binding import load_quote
 
             slippage = str(load_quote(session, quote_id, "index_buy").preview["slippage_bps"] / 100)
-        plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address)
+        plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address,
+                              args.max_impact)
         if args.index_command == "quote":
             shown = {**plan.preview.to_json(), "quote_id": store_index_quote(session, plan, account.address)}
             emit(shown, ctx.as_json, f"quote_id: {shown['quote_id']} (buy with --quote {shown['quote_id']} to hold "
@@ -124,22 +144,26 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             check_index_quote(session, quote_id, plan, account.address)
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot buy here")
+        _refuse_unaccepted(plan.preview.warnings, args)
         prompts = CliPrompts(args.yes)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         try:
             result = execute_index_plan(session, plan, signer, prompts)
         except StaleQuote:  # quotes aged while unlocking: quote again, once, and show the new one
-            plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address)
+            plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address,
+                                  args.max_impact)
             if quote_id is not None:
                 check_index_quote(session, quote_id, plan, account.address)
+            _refuse_unaccepted(plan.preview.warnings, args)
             result = execute_index_plan(session, plan, signer, prompts)
+        sent = _sent_via(session)  # (reads the setting: while the store is open)
     realised = result.realised
     out = {"tx_hash": realised["tx_hash"], "explorer_url": tx_url(session.network, realised["tx_hash"]),
            "status": realised["status"], "gas_used": realised["gas_used"],
            "gas_estimate": realised["gas_estimate"], "approval_gas_used": realised["approval_gas_used"],
            "network_fee_usd": realised["network_fee_usd"], "legs": realised["legs"],
-           "preview": plan.preview.to_json()}
+           "preview": plan.preview.to_json(), "sent_via": sent}
     emit(out, ctx.as_json, _result_text(out))
     return 0 if realised["status"] == "confirmed" else 3
 
@@ -156,26 +180,36 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         account = AccountRegistry(store).active()
         planner = plan_rebalance if args.index_command == "rebalance" else plan_exit
-        plan = planner(session, args.basket, account.address, args.slippage)
+        plan = planner(session, args.basket, account.address, args.slippage, args.max_impact)
         if not args.yes:
             emit(plan.preview, ctx.as_json, _trade_text(plan.preview))
             return 0
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot trade here")
+        _refuse_unaccepted(plan.preview["warnings"], args)
         prompts = CliPrompts(True)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         try:
             realised = execute_trade_plan(session, plan, signer, prompts)
         except StaleQuote:
-            plan = planner(session, args.basket, account.address, args.slippage)
+            plan = planner(session, args.basket, account.address, args.slippage, args.max_impact)
+            _refuse_unaccepted(plan.preview["warnings"], args)
             realised = execute_trade_plan(session, plan, signer, prompts)
-    emit({**with_explorer_url(session.network, realised), "preview": plan.preview}, ctx.as_json,
+        sent = _sent_via(session)
+    emit({**with_explorer_url(session.network, realised), "preview": plan.preview,
+          "sent_via": sent}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']} ({realised['gas_used']:,} gas, "
          f"{realised['approvals']} approvals)\n" + "\n".join(
              f"{leg['symbol']:<8} received {leg['received']} (expected {leg['expected_out']}, minimum {leg['min_out']})"
              for leg in realised["legs"]))
     return 0 if realised["status"] == "confirmed" else 3
+
+
+def _sent_via(session) -> dict:
+    from app.tx.submission import private_route, sent_via
+
+    return sent_via(private_route(session.client))
 
 
 def _list_row(definition) -> dict:
@@ -210,7 +244,7 @@ def _trade_text(p: dict) -> str:
     lines.append(f"network fee {fee['gas']:,} gas incl. {fee['approvals']} approvals "
                  f"({fee['approval_gas']:,} gas) = {fee_amount(fee)}; immediate "
                  f"P&L ${p['pnl_preview']['immediate_usd']}")
-    return "\n".join(lines + p["notes"])
+    return "\n".join(lines + p["notes"] + _warning_lines(p))
 
 
 def _preview_text(p: dict) -> str:
@@ -229,13 +263,22 @@ def _preview_text(p: dict) -> str:
               f"${pnl['immediate_usd']} at once, break-even after a {pnl['break_even_move_pct']}% rise",
               f"one transaction: {vs['one_tx_gas']:,} gas vs {vs['separate_txs_gas']:,} as separate swaps "
               f"(saves {vs['saved_pct']}%, ${vs['saved_usd']})",
-              f"simulation: {'ok' if p['simulation']['ok'] else 'NOT OK'}"] + p["notes"]
+              f"simulation: {'ok' if p['simulation']['ok'] else 'NOT OK'}"] + p["notes"] + _warning_lines(p)
     return "\n".join(lines)
 
 
+def _warning_lines(p: dict) -> list[str]:
+    """One line per warning, its level first ("CONFIRM", "WARNING", "REFUSED")."""
+    label = {"confirm": "CONFIRM (--accept-impact)", "refuse": "REFUSED", "warn": "WARNING"}
+    return [f"{label.get(w['level'], 'WARNING')}: {w['text']}" for w in p.get("warnings") or []]
+
+
 def _result_text(out: dict) -> str:
-    lines = [f"{out['status']}: {out['tx_hash']} ({out['gas_used']:,} gas, estimated {out['gas_estimate']:,})",
+    lines = _warning_lines(out["preview"]) + [
+             f"{out['status']}: {out['tx_hash']} ({out['gas_used']:,} gas, estimated {out['gas_estimate']:,})",
              f"{'leg':<8}{'received':>26}{'expected':>26}{'slippage bps':>14}"]
     lines += [f"{leg['symbol']:<8}{leg['received']:>26.24}{leg['expected_out']:>26.24}{leg['realized_slippage_bps']:>14}"
               for leg in out["legs"]]
+    if out.get("sent_via", {}).get("private"):
+        lines.append(f"sent privately via {out['sent_via']['host']}")
     return "\n".join(lines)

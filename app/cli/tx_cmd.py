@@ -87,6 +87,7 @@ def run_send(args: argparse.Namespace, ctx: CliContext) -> int:
     from app.store import Store
     from app.transfers import plan_send
     from app.tx import lifecycle
+    from app.tx.submission import private_route, sent_text, sent_via
 
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
@@ -102,11 +103,13 @@ def run_send(args: argparse.Namespace, ctx: CliContext) -> int:
         signer = service.signer(account, prompts, password)
         entry = lifecycle.send(session.client, session.journal, signer, plan.tx, session.chain_id,
                                prompts, "send", summary)
+        route = private_route(session.client)
     result = {"tx_hash": entry.tx_hash, "explorer_url": tx_url(session.network, entry.tx_hash),
-              "status": entry.status, "nonce": entry.nonce,
+              "status": entry.status, "nonce": entry.nonce, "sent_via": sent_via(route),
               "amount": plan.describe_amount(session.network.native_symbol), "to": plan.recipient,
               "gas_used": (entry.receipt or {}).get("gasUsed")}
-    emit(result, ctx.as_json, f"Sent {result['amount']} to {plan.recipient}: {entry.tx_hash} ({entry.status})")
+    emit(result, ctx.as_json, f"Sent {result['amount']} to {plan.recipient}: {entry.tx_hash} ({entry.status})"
+         + sent_text(route))
     return 0 if entry.status == "confirmed" else 3
 
 
@@ -174,6 +177,7 @@ def _replace(args: argparse.Namespace, ctx: CliContext, cancel: bool) -> int:
     from app.store import Store
     from app.tx import lifecycle
     from app.tx.describe import describe_transaction
+    from app.tx.submission import sent_text, sent_via, with_route_note
 
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
@@ -190,15 +194,17 @@ def _replace(args: argparse.Namespace, ctx: CliContext, cancel: bool) -> int:
                                        session.token_labels(),
                                        notes=(f"replaces {entry.tx_hash} (nonce {entry.nonce})",),
                                        l1_fee_wei=session.l1_data_fee(tx))
+        summary = with_route_note(summary, session.client)
         password = read_password(args.password_stdin, StdinLines()) if accounts[0].kind == "local" else None
         signer = service.signer(accounts[0], prompts, password)
         new = lifecycle.sign_and_journal(signer, tx, session.chain_id, session.journal, prompts,
                                          "cancel" if cancel else "speedup", summary, replaces_id=entry.id)
-        lifecycle.broadcast(session.client, session.journal, new)
+        route = lifecycle.broadcast(session.client, session.journal, new)
         final = lifecycle.wait_for_final(session.client, session.journal, new)
         old = session.journal.get(entry.id)
     emit({"tx_hash": final.tx_hash, "explorer_url": tx_url(session.network, final.tx_hash),
           "status": final.status, "replaced": old.tx_hash,
-          "replaced_status": old.status}, ctx.as_json,
-         f"{'Cancelled' if cancel else 'Sped up'}: {final.tx_hash} ({final.status}); {old.tx_hash} is {old.status}")
+          "replaced_status": old.status, "sent_via": sent_via(route)}, ctx.as_json,
+         f"{'Cancelled' if cancel else 'Sped up'}: {final.tx_hash} ({final.status}); {old.tx_hash} is {old.status}"
+         + sent_text(route))
     return 0

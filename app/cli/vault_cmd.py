@@ -143,4 +143,5 @@ def _text(p: dict) -> str:
         fee_line(p["network_fee"], "approve + deposit" if p["action"] == "deposit" else ""),
         "projected yield: " + (f"${pnl['yield_30d_usd']} in 30 days, ${pnl['yield_365d_usd']} in a year; "
                                f"the network fee is earned back in {pnl['days_to_earn_back_fee']} days"
-                               if pnl.get("yield_30d_usd") else "n/a (" + str(pnl.get("note")) + ")")])
+                               if pnl.get("yield_30d_usd") else "n/a (" + str(pnl.get("note")) + ")")]
+        + [f"{'WARNING' if w['level'] == 'warn' else w['level'].upper()}: {w['text']}" for w in p.get("warnings") or []])

@@ -14,6 +14,7 @@ from eth_utils import keccak, to_checksum_address
 from app.errors import BasketryError
 from app.index.planner import IndexPlan
 from app.session import ChainSession
+from app.trade_warnings import as_notes
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
 from app.tx.describe import describe_transaction
@@ -49,7 +50,7 @@ def execute_index_plan(session: ChainSession, plan: IndexPlan, signer: Signer, p
     preview_id = _store_preview(session, plan)
     entries: list[JournalEntry] = []
     notes = (f"Index buy '{plan.basket.name}': {len(plan.swap_legs)} legs, each with its minimum "
-             f"enforced on chain.",)
+             f"enforced on chain.",) + as_notes(plan.preview.warnings)
     for tx, kind in zip(plan.transactions, plan.kinds, strict=True):
         tx = {**tx, "nonce": next_nonce(client, journal, plan.sender)}
         simulate(client, tx)  # right before signing: a price moved past a minimum refuses here

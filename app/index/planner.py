@@ -24,9 +24,10 @@ from app.index.market import current_snapshot
 from app.index.platform_fee import PLATFORM_FEE_RECIPIENT_SETTING, PLATFORM_FEE_SETTING
 from app.index.preview import IndexPreview, LegInput, PreviewInput, build_index_preview, min_out
 from app.index.quotes import PoolScan, RouteQuote, candidate_routes, quote_routes, scan_pools
-from app.index.routing import DEFAULT_MAX_IMPACT_PCT, choose_route, parse_slippage, split_amount
+from app.index.routing import choose_route, parse_slippage, split_amount
 from app.inputs import parse_units
 from app.session import ChainSession, Token
+from app.trade_warnings import impact_limit, impact_pct
 from app.tx.fees import fees_from_history
 from app.units import format_units
 from wallet.signer import MAX_TX_GAS
@@ -68,7 +69,7 @@ class IndexPlan:
 
 
 def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pay_text: str | None,
-                   slippage_text: str | None, sender: str) -> IndexPlan:
+                   slippage_text: str | None, sender: str, max_impact_text: str | None = None) -> IndexPlan:
     client, network, store = session.client, session.network, session.store
     sender = to_checksum_address(sender)
     pay = _pay_asset(session, pay_text)
@@ -77,7 +78,7 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     basket = load_basket(basket_name, session.tokens, choices=session.basket_choices())
     snapshot = current_snapshot(store).snapshot
     weights = basket.target_weights(snapshot.market_caps)
-    max_impact = Fraction(str(store.get_setting(MAX_IMPACT_SETTING, str(DEFAULT_MAX_IMPACT_PCT)))) / 100
+    max_impact = impact_limit(store.get_setting(MAX_IMPACT_SETTING), max_impact_text)  # 15% by default
     fee_bps = int(store.get_setting(PLATFORM_FEE_SETTING, 0))
     fee_recipient = store.get_setting(PLATFORM_FEE_RECIPIENT_SETTING)
     if fee_bps and not fee_recipient:
@@ -249,7 +250,8 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         transactions=transactions_needed, approval_gas=approval_used, gas_limit=gas_limit_total,
         l1_data_fee_wei=l1_fee, separate_l1_fee_wei=separate_l1_fee,
         fee_explanation=network.fee_explanation(),
-        native_symbol=network.native_symbol, wrapped_symbol=network.wrapped_native_symbol))
+        native_symbol=network.native_symbol, wrapped_symbol=network.wrapped_native_symbol,
+        max_impact_pct=impact_pct(max_impact)))
     if gas_note:
         preview.notes.append(gas_note)
     if basket.definition.skipped:

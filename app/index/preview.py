@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from app.index.quotes import RouteQuote
+from app.trade_warnings import IMPACT_REFUSE_PCT, trade_warnings
 from app.units import format_units
 
 BPS = Decimal(10_000)
@@ -52,6 +53,7 @@ class PreviewInput:
     fee_explanation: str | None = None  # the network's fee rule in words (L1 fee, Arbitrum's gas)
     native_symbol: str = "ETH"      # the network's coin the fee is paid in (POL on Polygon)
     wrapped_symbol: str = "WETH"    # its wrapped token, the hub of two-hop routes (WPOL on Polygon)
+    max_impact_pct: Decimal = IMPACT_REFUSE_PCT  # the limit legs were chosen under (app.trade_warnings)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class IndexPreview:
     simulation: dict
     transactions: int
     notes: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)  # app.trade_warnings' shape, most severe first
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -83,6 +86,7 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
     pay_scale = Decimal(10) ** p.pay_decimals
     legs, expected_value = [], Decimal(0)
     lp_fees_usd = Decimal(0)
+    impacts = []  # (leg, price impact %, value in USD) for the warnings
     bought = [leg for leg in p.legs if leg.quote is not None]
     simulated = dict(zip([leg.symbol for leg in bought], p.simulated_out or [], strict=False))
     for leg in p.legs:
@@ -103,6 +107,7 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         value_usd = Decimal(expected) / scale * (leg.price_usd or Decimal(0))
         expected_value += value_usd
         lp_fees_usd += lp_fee_usd
+        impacts.append((leg.symbol, _dec(q.price_impact) * 100, amount_in_usd))
         row.update({
             "amount_in": format_units(q.amount_in, p.pay_decimals),
             "expected_out": format_units(expected, leg.decimals),
@@ -164,7 +169,9 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
                      "saved_usd": _usd(Decimal(saved_wei) / Decimal(10**18) * p.eth_price_usd)},
         simulation={"ok": sim_ok, "amounts_out": [format_units(v, leg.decimals) for leg, v in
                                                     zip(bought, p.simulated_out or [], strict=False)]},
-        transactions=p.transactions, notes=notes)
+        transactions=p.transactions, notes=notes,
+        warnings=trade_warnings(impacts, p.slippage_bps, fee_usd, Decimal(p.amount_in) / pay_scale * p.pay_price_usd,
+                                p.max_impact_pct))
 
 
 def _dec(value: Fraction) -> Decimal:

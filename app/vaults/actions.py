@@ -22,6 +22,7 @@ from app.index.routers import encode_erc20_approve
 from app.index.routing import parse_slippage
 from app.inputs import parse_units
 from app.session import ChainSession
+from app.trade_warnings import as_notes, fee_warnings, slippage_warnings
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
 from app.tx.describe import describe_transaction
@@ -194,6 +195,7 @@ def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, p
                                    f"the minimum {format_units(plan.min_shares, plan.info.decimals)}: not sent")
         summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
                                        {**session.token_labels(), plan.info.asset: (plan.info.asset_symbol, plan.info.asset_decimals)},
+                                       notes=as_notes(plan.preview.get("warnings", [])) if kind != "approve" else (),
                                        l1_fee_wei=session.l1_data_fee(tx))
         entry = lifecycle.send(client, journal, signer, tx, session.chain_id, prompts, kind, summary)
         entries.append(entry)
@@ -317,7 +319,9 @@ def _preview(session: ChainSession, info: VaultInfo, action: str, amount: int, s
                             "usd": str(fee_usd.quantize(Decimal("0.01"))),
                             "l1_data_fee_eth": str(l1_eth.quantize(Decimal("0.000000001"))) if l1_fee_wei else None},
             "apy": apy.as_json(), "fees": info.fees_measured.as_json(), "pnl_preview": pnl,
-            "block": info.block}
+            "block": info.block,
+            "warnings": (slippage_warnings(slippage_bps) if action == "deposit" else [])
+            + fee_warnings(fee_usd, amount_usd)}
 
 
 def _exit_fees(session: ChainSession, info: VaultInfo, shares: int) -> dict[str, Any]:

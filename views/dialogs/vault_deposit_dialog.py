@@ -22,6 +22,7 @@ from views.models.vaults_model import apy_text, fees_text
 from views.wallet_context import WalletContext
 from views.widgets.checked_inputs import AmountReader
 from views.widgets.common import MUTED_COLOR, WARNING_COLOR, show_links
+from views.widgets.trade_warnings_view import TradeWarningsView
 
 DEFAULT_SLIPPAGE = "0.5"
 # the share-price flags this dialog shows and asks to accept (others' warnings are shown elsewhere)
@@ -81,6 +82,9 @@ class VaultDepositDialog(VaultActionDialog):
         self.pnl_note.setWordWrap(True)
         self.pnl_note.setStyleSheet(f"color: {MUTED_COLOR};")
         form.addRow(self.pnl_note)
+        self.warnings_view = TradeWarningsView(self)  # the preview's warnings; a "confirm" one gates Deposit
+        form.addRow(self.warnings_view)
+        self.warnings_view.changed.connect(self.update_buttons)
         for key, label in (("shares_received", "Shares received:"), ("assets_paid", "Paid:"),
                            ("status", "Status:")):
             self.add_value(self.result_form, key, label)
@@ -89,6 +93,9 @@ class VaultDepositDialog(VaultActionDialog):
             edit.textChanged.connect(lambda _text: self.update_buttons())
             edit.returnPressed.connect(self.preview)
         self.update_buttons()
+
+    def why_cannot_execute(self) -> str | None:
+        return super().why_cannot_execute() or (self.warnings_view.why_not_accepted() if self.plan else None)
 
     def input_widgets(self) -> list[QWidget]:
         return [self.amount_edit, self.slippage_edit]
@@ -119,6 +126,8 @@ class VaultDepositDialog(VaultActionDialog):
 
     def show_plan(self, plan: VaultPlan) -> None:
         p, info = plan.preview, plan.info
+        # the share-price flags have their own box below; the trade's other warnings here
+        self.warnings_view.set_warnings([w for w in p.get("warnings") or [] if w.get("code") not in SHARE_PRICE_FLAGS])
         shares, asset = info.symbol, info.asset_symbol
         flags = self.flags()
         self.flags_label.setText("\n".join(f"{'Refused' if w['level'] == 'refuse' else 'Warning'}: {w['text']}."
