@@ -59,7 +59,8 @@ def broadcast(client: ChainClient, journal: Journal, entry: JournalEntry) -> Pri
     """Send the journaled bytes, through the network's private submission RPC if it has one
     (app.tx.submission; returned), else its RPC. "Already known" counts as sent. A private
     endpoint that cannot be reached leaves the entry ``signed`` (sent again, privately, by the
-    next recovery); any other refusal makes it ``failed``."""
+    next recovery); any other refusal makes it ``rejected``: never on chain, so the journal's
+    nonce floor leaves its nonce free for the next transaction."""
     route = None
     try:
         route = send_raw(client, entry.signed_raw)
@@ -69,7 +70,7 @@ def broadcast(client: ChainClient, journal: Journal, entry: JournalEntry) -> Pri
     except ChainError as exc:
         text = str(exc).lower()
         if "already known" not in text and "already imported" not in text:
-            journal.set_status(entry.id, "failed", error=str(exc))
+            journal.set_status(entry.id, "rejected", error=str(exc))
             raise
     journal.set_status(entry.id, "pending")
     log.info("broadcast %s%s", entry.tx_hash, f" privately via {route.host}" if route else "")

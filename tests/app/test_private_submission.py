@@ -121,7 +121,7 @@ def test_an_unreachable_relay_sends_nothing_and_the_next_open_sends_privately(ho
     assert relay.raw_transactions == [entry.signed_raw] and main_rpc.raw_transactions == []
 
 
-def test_a_refusing_relay_fails_the_entry_and_sends_nothing_publicly(home, main_rpc, relay, funded, chain):
+def test_a_refusing_relay_rejects_the_entry_and_sends_nothing_publicly(home, main_rpc, relay, funded, chain):
     relay.refuse_sends = "transaction rejected by the relay"
     with Store.open(home) as store:
         store.set_setting(submit_rpc_key("demo"), relay.url)
@@ -130,9 +130,26 @@ def test_a_refusing_relay_fails_the_entry_and_sends_nothing_publicly(home, main_
             send(session, funded)
         assert not isinstance(refused.value, PrivateSubmissionUnreachable)
         (entry,) = session.journal.entries()
-        assert entry.status == "failed" and "rejected by the relay" in entry.error
+        assert entry.status == "rejected" and "rejected by the relay" in entry.error
     assert len(relay.raw_transactions) == 1 and main_rpc.raw_transactions == []
     assert chain.rpc("eth_getTransactionCount", [funded.address, "latest"]) == "0x0"
+
+
+def test_a_refused_transaction_leaves_its_nonce_free_for_the_next_one(home, main_rpc, relay, funded, chain):
+    """A refusal never reached the chain: the next transaction takes the same nonce (a
+    ``failed`` entry would have pushed it to 1, and the account would wait for nonce 0 forever)."""
+    relay.refuse_sends = "transaction rejected by the relay"
+    with Store.open(home) as store:
+        store.set_setting(submit_rpc_key("demo"), relay.url)
+        session = open_session(home, store, main_rpc)
+        with pytest.raises(PrivateSubmissionFailed):
+            send(session, funded)
+        store.set_setting(submit_rpc_key("demo"), None)  # what the error says to do
+        again = open_session(home, store, main_rpc)
+        entry, _ = send(again, funded)
+        final = lifecycle.wait_for_final(again.client, again.journal, entry)
+    assert final.nonce == 0 and final.status == "confirmed"
+    assert chain.rpc("eth_getTransactionCount", [funded.address, "latest"]) == "0x1"
 
 
 def test_speed_up_goes_through_the_relay_too(home, main_rpc, relay, funded, chain):

@@ -41,7 +41,7 @@ from views.widgets.common import (
 )
 from views.workers import Worker
 
-STATUS_COLORS = {"confirmed": OK_COLOR, "failed": WARNING_COLOR, "dropped": WARNING_COLOR}
+STATUS_COLORS = {"confirmed": OK_COLOR, "failed": WARNING_COLOR, "rejected": WARNING_COLOR, "dropped": WARNING_COLOR}
 
 
 class SendDialog(QDialog):
