@@ -99,11 +99,12 @@ def test_the_vault_deposit_dialog_shows_a_slippage_warning(qtbot, wallet_context
     dialog.amount_edit.setText("100")
     dialog.slippage_edit.setText("6")
     plan = vault_preview(qtbot, dialog)
-    assert [w["code"] for w in plan.preview["warnings"]] == ["slippage_high"]
+    # (the empty demo vault's "first_deposit" flag has its own box: app/vaults/share_price_guard.py)
+    assert [w["code"] for w in plan.preview["warnings"] if w["code"] != "first_deposit"] == ["slippage_high"]
     view = dialog.warnings_view
     assert view.isVisible() and view.labels[0].text().startswith("Warning: slippage tolerance 6%")
     assert dialog.action_button.isEnabled(), dialog.action_button.toolTip()  # a warning does not block
     dialog.slippage_edit.setText("0.5")
     plan = vault_preview(qtbot, dialog)
-    assert plan.preview["warnings"] == [] and not view.isVisible()
+    assert [w["code"] for w in plan.preview["warnings"]] == ["first_deposit"] and not view.isVisible()
     dialog.reject()
