@@ -110,7 +110,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             return 0
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot buy here")
-        prompts = CliPrompts(args.yes)
+        prompts = CliPrompts(args.yes, ctx.as_json)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         try:
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
            "status": realised["status"], "gas_used": realised["gas_used"],
            "gas_estimate": realised["gas_estimate"], "approval_gas_used": realised["approval_gas_used"],
            "network_fee_usd": realised["network_fee_usd"], "legs": realised["legs"],
-           "preview": plan.preview.to_json()}
+           "preview": plan.preview.to_json(), "signing_summaries": prompts.summaries_json()}
     emit(out, ctx.as_json, _result_text(out))
     return 0 if realised["status"] == "confirmed" else 3
 
@@ -146,7 +146,7 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
             return 0
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot trade here")
-        prompts = CliPrompts(True)
+        prompts = CliPrompts(True, ctx.as_json)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         try:
@@ -154,7 +154,8 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
         except StaleQuote:
             plan = planner(session, args.basket, account.address, args.slippage)
             realised = execute_trade_plan(session, plan, signer, prompts)
-    emit({**with_explorer_url(session.network, realised), "preview": plan.preview}, ctx.as_json,
+    emit({**with_explorer_url(session.network, realised), "preview": plan.preview,
+          "signing_summaries": prompts.summaries_json()}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']} ({realised['gas_used']:,} gas, "
          f"{realised['approvals']} approvals)\n" + "\n".join(
              f"{leg['symbol']:<8} received {leg['received']} (expected {leg['expected_out']}, minimum {leg['min_out']})"

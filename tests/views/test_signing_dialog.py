@@ -24,12 +24,12 @@ SENDER = to_checksum_address("0x70997970c51812dc3a010c7d01b50e20d4dc79c8")
 RECIPIENT = to_checksum_address("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc")
 
 
-def usdc_transfer_summary(notes=()):
+def usdc_transfer_summary(notes=(), warnings=()):
     data = function_signature_to_4byte_selector("transfer(address,uint256)") + encode(
         ["address", "uint256"], [RECIPIENT, 5_250_000])
     tx = {"chainId": 31337, "from": SENDER, "to": USDC, "value": 0, "data": "0x" + data.hex(),
           "gas": 60_000, "maxFeePerGas": 2_000_000_000, "maxPriorityFeePerGas": 1_000_000_000, "nonce": 3}
-    return describe_transaction(tx, "Demo network", "ETH", {USDC: ("USDC", 6)}, notes=notes)
+    return describe_transaction(tx, "Demo network", "ETH", {USDC: ("USDC", 6)}, notes=notes, warnings=warnings)
 
 
 def test_shows_network_from_to_value_method_arguments_and_max_fee(qtbot):
@@ -38,20 +38,25 @@ def test_shows_network_from_to_value_method_arguments_and_max_fee(qtbot):
     fields = {key: label.text() for key, label in dialog.fields.items()}
     assert fields["network"] == "Demo network (chain id 31337)"
     assert fields["from"] == SENDER
-    assert fields["to"] == f"{USDC} (USDC)"
+    assert fields["to"] == f"USDC token ({USDC})"
     assert fields["value"] == "0 ETH"
     assert fields["method"] == "transfer(address,uint256)"
-    assert fields["arg_to"] == RECIPIENT
-    assert fields["arg_amount"] == "5.25 USDC"
+    assert fields["step_1"] == f"Send 5.25 USDC to {RECIPIENT}"
     assert fields["max_fee"] == "0.00012 ETH"  # 60,000 gas x 2 gwei
+    assert fields["simulation"] == "Not simulated: balance changes are not predicted."
 
 
-def test_notes_come_first_in_the_warning_colour(qtbot):
-    dialog = SigningDialog(usdc_transfer_summary(notes=("This replaces transaction 0xabc.",)))
+def test_warnings_come_first_in_the_warning_colour_and_notes_after(qtbot):
+    dialog = SigningDialog(usdc_transfer_summary(warnings=("This replaces transaction 0xabc.",),
+                                                 notes=("Sent from the send dialog.",)))
     qtbot.addWidget(dialog)
-    [note] = dialog.note_labels
+    [note] = dialog.warning_labels
     assert "This replaces transaction 0xabc." in note.text()
     assert WARNING_COLOR in note.styleSheet()
+    [plain] = dialog.note_labels
+    assert plain.text() == "Sent from the send dialog." and WARNING_COLOR not in plain.styleSheet()
+    layout = dialog.layout()
+    assert layout.indexOf(note) < layout.indexOf(plain) < layout.indexOf(dialog.buttons)
     layout = dialog.layout()
     assert layout.indexOf(note) < layout.indexOf(dialog.buttons)
     # the note is above the form with the fields
@@ -65,7 +70,8 @@ def test_an_undecodable_call_is_flagged_not_guessed(qtbot):
     dialog = SigningDialog(describe_transaction(tx, "Demo", "ETH"))
     qtbot.addWidget(dialog)
     assert dialog.fields["method"].text().startswith("unknown function 0xdeadbeef")
-    assert "cannot decode" in dialog.note_labels[0].text()
+    assert "cannot decode" in dialog.warning_labels[0].text()
+    assert dialog.fields["step_1"].text() == "Not decoded: unknown function 0xdeadbeef (5 bytes)"
 
 
 def test_reject_is_the_default_so_enter_and_escape_do_not_sign(qtbot):
