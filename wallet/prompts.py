@@ -7,6 +7,7 @@ plain data, no network, with ``to_json``/``from_json`` (decimal strings only) so
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -101,7 +102,7 @@ class SigningSummary:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON: strings, lists, objects (chain id as a decimal string)."""
-        doc = asdict(self)
+        doc = json.loads(json.dumps(asdict(self)))   # tuples -> lists: JSON's own types
         doc["chain_id"] = str(self.chain_id)
         return doc
 
