@@ -172,3 +172,42 @@ def test_confirm_on_the_gui_thread_runs_the_dialog_itself(qtbot, prompts):
     summary = usdc_transfer_summary()
     prompts.dialog_shown.connect(lambda dialog: QTimer.singleShot(0, dialog.confirm_button.click))
     assert prompts.confirm(summary) is True  # exec() ran until the click
+
+
+def test_an_index_buy_shows_one_row_per_leg_balance_changes_in_colour_and_exact_amounts_on_demand(qtbot):
+    from decimal import Decimal
+
+    from app.index import routers
+    from app.tx.describe.amounts import NATIVE_ADDRESS
+    from app.tx.describe.names import AddressBook
+    from app.tx.describe.simulation import SimulationOutcome
+    from tests.app.test_describe_pure import ROUTER, WETH, _log, book
+
+    link = "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853"
+    legs = [routers.SwapLeg(link, 3000, 123456789012345678, 12_345_678_901_234_567_890, SENDER),
+            routers.SwapLeg(link, 500, 10**17, 10**19, SENDER)]
+    data, value = routers.encode_universal_router_eth_buy(legs, 2**40, WETH)
+    tx = {"chainId": 31337, "from": SENDER, "to": ROUTER, "value": value, "data": "0x" + data.hex(),
+          "gas": 400_000, "maxFeePerGas": 302_109_792_295, "nonce": 1}
+    sim = SimulationOutcome([_log(NATIVE_ADDRESS, SENDER, ROUTER, value), _log(link, ROUTER, SENDER, 23 * 10**18)], True)
+    names: AddressBook = book()
+    summary = describe_transaction(tx, "Demo network", "ETH", book=names, simulation=sim,
+                                   prices={NATIVE_ADDRESS: Decimal(3000), link: Decimal("14.7")})
+    dialog = SigningDialog(summary)
+    qtbot.addWidget(dialog)
+    text = {key: label.text() for key, label in dialog.fields.items()}
+    assert text["to"] == f"Uniswap Universal Router ({ROUTER})"
+    assert text["step_2"] == "Swap 0.123456 ETH ($370.37) -> at least 12.3456 LINK ($181.48) via Uniswap V3 0.3%"
+    assert text["total_1"] == "at least 22.3456 LINK ($328.48)"
+    assert text["change_1"] == "− 0.223456 ETH ($670.37)" and "#c62828" in dialog.fields["change_1"].styleSheet()
+    assert text["change_2"] == "+ 23 LINK ($338.10)" and "#2e7d32" in dialog.fields["change_2"].styleSheet()
+    assert text["max_fee"] == "0.121 ETH ($362.54)"          # 400,000 gas x 302.1 gwei, rounded up
+    assert dialog.fields["max_fee"].toolTip() == "0.120843916918 ETH"
+    assert dialog.reject_button.isDefault()
+    dialog.exact_box.setChecked(True)
+    assert dialog.fields["step_2"].text() == (
+        "Swap 0.123456789012345678 ETH ($370.37) -> at least 12.34567890123456789 LINK ($181.48) via Uniswap V3 0.3%")
+    assert dialog.fields["max_fee"].text() == "0.120843916918 ETH"
+    assert ROUTER in dialog.fields["step_1"].text()          # addresses in full
+    dialog.exact_box.setChecked(False)
+    assert dialog.fields["step_2"].text() == text["step_2"]

@@ -59,7 +59,7 @@ class SigningDialog(QDialog):
                 color: str | None = None) -> QLabel:
             label = value_label(text, self, mono=mono)
             label.setObjectName(f"field_{key}")
-            label.setWordWrap(True)
+            label.setWordWrap(False)  # one line per row: the dialog is as wide as its widest step
             if color:
                 label.setStyleSheet(f"color: {color};")
             if exact is not None and exact != text:
@@ -90,10 +90,8 @@ class SigningDialog(QDialog):
             sign = "−" if change.direction == "out" else "+"
             row(f"change_{index}", "Balance changes" if index == 1 else "", f"{sign} {change.amount.display}",
                 exact=f"{sign} {_exact(change.amount)}", color=OUT_COLOR if change.direction == "out" else IN_COLOR)
-        if summary.simulation:
-            label = row("simulation", "Simulation" if summary.balance_changes else "Balance changes",
-                        summary.simulation)
-            label.setStyleSheet("color: palette(mid);")
+        if not summary.balance_changes:
+            row("change_none", "Balance changes", "none predicted (see below)")
         if summary.fee is not None:
             row("max_fee", "Max network fee", summary.fee.display, exact=summary.fee.exact)
             if summary.fee.l1_display:
@@ -104,6 +102,12 @@ class SigningDialog(QDialog):
             if summary.l1_fee:
                 row("l1_fee", "L1 data fee", summary.l1_fee)
         layout.addLayout(form)
+        if summary.simulation:  # how the balance changes were found, or why they are missing
+            label = QLabel(summary.simulation, self)
+            label.setObjectName("field_simulation")
+            label.setWordWrap(True)
+            self.fields["simulation"] = label
+            layout.addWidget(label)
 
         self.exact_box = QCheckBox("Show exact amounts", self)
         self.exact_box.setObjectName("showExact")

@@ -33,11 +33,11 @@ def human_number(value: Decimal, significant: int = 6, rounding: str = ROUND_DOW
     return sign + text
 
 
-def usd_text(usd: Decimal) -> str:
-    """"$1,000.00"; "<$0.01" for a positive amount under a cent."""
-    if 0 < abs(usd) < Decimal("0.005"):
+def usd_text(usd: Decimal, rounding: str = ROUND_HALF_UP) -> str:
+    """"$1,000.00"; "<$0.01" for a positive amount under a cent (rounded half up)."""
+    if 0 < abs(usd) < Decimal("0.005") and rounding != ROUND_UP:
         return "<$0.01"
-    return f"${usd.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+    return f"${usd.quantize(CENT, rounding=rounding):,.2f}"
 
 
 def make_amount(raw: int, symbol: str, decimals: int, token: str | None,
@@ -59,15 +59,16 @@ def unknown_token_amount(raw: int, token: str) -> Amount:
 
 
 def fee_figure(gas_wei: int, l1_wei: int | None, symbol: str, native_usd: Decimal | None) -> FeeFigure:
-    """THE max network fee: ``gas_wei`` (gas limit × max fee per gas) + the L1 data fee."""
+    """THE max network fee: ``gas_wei`` (gas limit × max fee per gas) + the L1 data fee. Its
+    coin and USD figures are rounded up: a maximum is never understated."""
     total = gas_wei + (l1_wei or 0)
     exact = Decimal(total).scaleb(-18)
     usd = exact * native_usd if native_usd is not None else None
-    display = f"{fee_number(total)} {symbol}" + (f" ({usd_text(usd)})" if usd is not None else "")
+    display = f"{fee_number(total)} {symbol}" + (f" ({usd_text(usd, ROUND_UP)})" if usd is not None else "")
     l1_display = None
     if l1_wei:
         l1_usd = Decimal(l1_wei).scaleb(-18) * native_usd if native_usd is not None else None
-        l1_display = f"{fee_number(l1_wei)} {symbol}" + (f" ({usd_text(l1_usd)})" if l1_usd is not None else "")
+        l1_display = f"{fee_number(l1_wei)} {symbol}" + (f" ({usd_text(l1_usd, ROUND_UP)})" if l1_usd is not None else "")
     return FeeFigure(symbol=symbol, gas_wei=str(gas_wei), total_wei=str(total), display=display,
                      exact=f"{format_units(total, 18)} {symbol}",
                      l1_wei=str(l1_wei) if l1_wei else None, l1_display=l1_display,
