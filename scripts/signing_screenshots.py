@@ -74,22 +74,12 @@ def main(out_dir: Path, json_dir: Path) -> None:
 
 
 def render(summaries: dict[str, dict], out_dir: Path) -> None:
-    from PySide6.QtWidgets import QApplication
-
-    from views.dialogs.signing_dialog import SigningDialog
+    from views.dialogs.signing_dialog import save_screenshot
     from wallet.prompts import SigningSummary
 
-    app = QApplication.instance() or QApplication([])
     for name, raw in summaries.items():
         for exact in (False, True) if name == "index_buy_eth" else (False,):
-            dialog = SigningDialog(SigningSummary.from_json(raw))
-            dialog.exact_box.setChecked(exact)
-            dialog.show()
-            app.processEvents()
-            dialog.resize(dialog.sizeHint())  # not adjustSize: the offscreen screen is 800 px wide
-            app.processEvents()
-            dialog.grab().save(str(out_dir / f"{name}{'_exact' if exact else ''}.png"))
-            dialog.close()
+            save_screenshot(SigningSummary.from_json(raw), str(out_dir / f"{name}{'_exact' if exact else ''}.png"), exact)
 
 
 if __name__ == "__main__":

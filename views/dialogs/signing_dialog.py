@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -160,3 +161,17 @@ def _exact_action(action: Action) -> str:
         if party.name:
             text = text.replace(party.text(), f"{party.name} ({party.address})")
     return text
+
+
+def save_screenshot(summary: SigningSummary, path: str, exact: bool = False) -> None:
+    """The dialog for ``summary`` as a PNG (scripts/signing_screenshots.py; offscreen is fine)."""
+    app = QApplication.instance() or QApplication([])
+    dialog = SigningDialog(summary)
+    dialog.exact_box.setChecked(exact)
+    dialog.show()
+    app.processEvents()
+    dialog.resize(dialog.sizeHint())  # not adjustSize: that caps at 2/3 of an offscreen 800 px screen
+    app.processEvents()
+    dialog.grab().save(path)
+    dialog.close()
+    dialog.deleteLater()
