@@ -262,7 +262,7 @@ def test_a_decimal_comma_is_read_as_the_point_and_shown(qtbot, pages, wallet_con
     dialog.amount_edit.setText("0,1")
     assert dialog.amount_reader.echo.text() == "Read as 0.1" and dialog.amount_reader.echo.isVisibleTo(dialog)
     seen = []
-    answerer.on(SigningDialog, lambda d: (seen.append([n.text() for n in d.note_labels]),
+    answerer.on(SigningDialog, lambda d: (seen.append([n.text() for n in d.warning_labels]),
                                           d.confirm_button.click()))
     qtbot.mouseClick(dialog.review_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.status_label.text() == "confirmed", timeout=30_000)
