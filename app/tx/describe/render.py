@@ -14,6 +14,7 @@ from app.tx.describe.names import AddressBook
 from wallet.prompts import Action, Amount, Party
 
 UNLIMITED = 2**255
+UNDECODED = "Basketry cannot decode this call: sign only if you trust where it came from."
 
 
 @dataclass
@@ -136,7 +137,7 @@ def _render(step: Step, ctx: CallContext) -> Action:
         return _vault(kind, a, ctx)
     what = (f"Universal Router command {a['command']} ({a['bytes']} bytes)" if "command" in a
             else f"unknown function {a.get('selector')} ({a.get('bytes')} bytes)")
-    ctx.warn("Basketry cannot decode this call: sign only if you trust where it came from.")
+    ctx.warn(UNDECODED)
     return Action("unknown", f"Not decoded: {what}")
 
 

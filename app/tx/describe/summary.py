@@ -14,12 +14,10 @@ from app.tx.describe.amounts import NATIVE_ADDRESS, fee_figure, make_amount, unk
 from app.tx.describe.balance_changes import net_changes
 from app.tx.describe.calls import decode_call
 from app.tx.describe.names import AddressBook
-from app.tx.describe.render import CallContext, render_steps, swap_totals
+from app.tx.describe.render import UNDECODED, CallContext, render_steps, swap_totals
 from app.tx.describe.simulation import SimulationOutcome
 from app.units import format_units
 from wallet.prompts import Action, BalanceChange, SigningSummary
-
-UNDECODED = "Basketry cannot decode this call: sign only if you trust where it came from."
 
 
 def describe_transaction(tx: dict[str, Any], network_label: str, native_symbol: str,
@@ -45,8 +43,8 @@ def describe_transaction(tx: dict[str, Any], network_label: str, native_symbol: 
     actions = render_steps(decoded.steps, ctx)
     for problem in decoded.problems:
         ctx.warn(problem)
-    if any(a.kind == "unknown" for a in actions):
-        ctx.warnings.remove(UNDECODED) if UNDECODED in ctx.warnings else None
+    if UNDECODED in ctx.warnings:  # an undecoded step: the first thing the person reads
+        ctx.warnings.remove(UNDECODED)
         ctx.warnings.insert(0, UNDECODED)
     if not data:
         if to is None:
