@@ -145,7 +145,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot buy here")
         _refuse_unaccepted(plan.preview.warnings, args)
-        prompts = CliPrompts(args.yes)
+        prompts = CliPrompts(args.yes, ctx.as_json)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         try:
@@ -163,7 +163,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
            "status": realised["status"], "gas_used": realised["gas_used"],
            "gas_estimate": realised["gas_estimate"], "approval_gas_used": realised["approval_gas_used"],
            "network_fee_usd": realised["network_fee_usd"], "legs": realised["legs"],
-           "preview": plan.preview.to_json(), "sent_via": sent}
+           "preview": plan.preview.to_json(), "sent_via": sent, "signing_summaries": prompts.summaries_json()}
     emit(out, ctx.as_json, _result_text(out))
     return 0 if realised["status"] == "confirmed" else 3
 
@@ -187,7 +187,7 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot trade here")
         _refuse_unaccepted(plan.preview["warnings"], args)
-        prompts = CliPrompts(True)
+        prompts = CliPrompts(True, ctx.as_json)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         try:
@@ -198,7 +198,7 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
             realised = execute_trade_plan(session, plan, signer, prompts)
         sent = _sent_via(session)
     emit({**with_explorer_url(session.network, realised), "preview": plan.preview,
-          "sent_via": sent}, ctx.as_json,
+          "sent_via": sent, "signing_summaries": prompts.summaries_json()}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']} ({realised['gas_used']:,} gas, "
          f"{realised['approvals']} approvals)\n" + "\n".join(
              f"{leg['symbol']:<8} received {leg['received']} (expected {leg['expected_out']}, minimum {leg['min_out']})"

@@ -105,12 +105,13 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                                  account.address, available_now=args.available_now)
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot sign here")
-        prompts = CliPrompts(args.yes)
+        prompts = CliPrompts(args.yes, ctx.as_json)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         realised = execute_vault_plan(session, plan, signer, prompts, accept_share_price=accept)
         after = position(session, read_vault(session, address, account.address), account.address)
-    emit({**with_explorer_url(session.network, realised), "preview": plan.preview, "position": after}, ctx.as_json,
+    emit({**with_explorer_url(session.network, realised), "preview": plan.preview, "position": after,
+          "signing_summaries": prompts.summaries_json()}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']}\n" + "\n".join(f"{k}: {v}" for k, v in realised.items()
                                                                        if k not in ("status", "tx_hash")))
     return 0 if realised["status"] == "confirmed" else 3

@@ -28,6 +28,7 @@ from app.index.routing import choose_route, parse_slippage, split_amount
 from app.inputs import parse_units
 from app.session import ChainSession, Token
 from app.trade_warnings import impact_limit, impact_pct
+from app.tx.describe.amounts import NATIVE_ADDRESS
 from app.tx.fees import fees_from_history
 from app.units import format_units
 from wallet.signer import MAX_TX_GAS
@@ -63,6 +64,7 @@ class IndexPlan:
     round_trips: int = 0
     notes: list[str] = field(default_factory=list)
     simulated: list[int] | None = None    # per bought leg, what the exact transaction delivers
+    prices: dict[str, Decimal] = field(default_factory=dict)  # USD per whole token (signing summaries)
 
     def is_stale(self, current_block: int) -> bool:
         return current_block - self.block > STALE_AFTER_BLOCKS
@@ -247,7 +249,8 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         slippage_bps=slippage_bps, legs=legs, one_tx_gas=one_used + approval_used,
         separate_txs_gas=separate_used + approval_used, gas_price_wei=gas_price,
         max_gas_price_wei=fees.max_fee_per_gas, simulated_out=simulated, block=block,
-        transactions=transactions_needed, approval_gas=approval_used, gas_limit=gas_limit_total,
+        transactions=transactions_needed, approval_gas=approval_used,
+        gas_limit=sum(tx["gas"] for tx in transactions),  # the signing summaries' max fee, the same figure
         l1_data_fee_wei=l1_fee, separate_l1_fee_wei=separate_l1_fee,
         fee_explanation=network.fee_explanation(),
         native_symbol=network.native_symbol, wrapped_symbol=network.wrapped_native_symbol,
@@ -258,8 +261,10 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         preview.notes.append(f"Not on {network.label}, left out of the basket: "
                              + "; ".join(map(str, basket.definition.skipped)))
 
+    prices = {**{leg.address: leg.price_usd for leg in legs if leg.price_usd is not None},
+              weth: eth_usd, NATIVE_ADDRESS: eth_usd, pay.address: pay_usd}
     return IndexPlan(preview, basket, pay, sender, legs, swap_legs, transactions, kinds, block,
-                     estimates, rounds, simulated=simulated)
+                     estimates, rounds, simulated=simulated, prices=prices)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -154,6 +154,8 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         network_fee={"gas": p.one_tx_gas, "gas_limit": p.gas_limit or p.one_tx_gas,
                      "approval_gas": p.approval_gas, "eth": _eth(fee_eth), "native_symbol": p.native_symbol,
                      "max_eth": _eth(max_fee_eth), "usd": _usd(fee_usd),
+                     **max_fee_fields((p.gas_limit or p.one_tx_gas) * p.max_gas_price_wei, p.l1_data_fee_wei,
+                                      p.native_symbol, p.eth_price_usd),
                      "l1_data_fee_eth": _eth(l1_eth) if p.l1_data_fee_wei else None,
                      "l1_data_fee_usd": _usd(l1_eth * p.eth_price_usd) if p.l1_data_fee_wei else None,
                      "gas_price_gwei": str((Decimal(p.gas_price_wei) / Decimal(10**9)).quantize(Decimal("0.0001")))},
@@ -172,6 +174,14 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         transactions=p.transactions, notes=notes,
         warnings=trade_warnings(impacts, p.slippage_bps, fee_usd, Decimal(p.amount_in) / pay_scale * p.pay_price_usd,
                                 p.max_impact_pct))
+
+
+def max_fee_fields(gas_wei: int, l1_wei: int, symbol: str, native_usd: Decimal) -> dict:
+    """The max fee as the signing summary shows it (app.tx.describe.amounts.fee_figure)."""
+    from app.tx.describe.amounts import fee_figure
+
+    figure = fee_figure(gas_wei, l1_wei or None, symbol, native_usd)
+    return {"max_wei": figure.total_wei, "max_display": figure.display, "max_usd": figure.usd}
 
 
 def _dec(value: Fraction) -> Decimal:

@@ -25,7 +25,7 @@ from app.session import ChainSession
 from app.trade_warnings import as_notes, fee_warnings, slippage_warnings
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
-from app.tx.describe import describe_transaction
+from app.tx.describe.session import summary_for
 from app.tx.fees import suggest_fees
 from app.units import format_units
 from app.vaults.apy import trailing_apy
@@ -117,7 +117,8 @@ def plan_deposit(session: ChainSession, vault: str, amount_text: str, slippage_t
     kinds = ["approve", "vault_deposit"]
     transactions = [_finish(tx, gas, fees, session.chain_id) for tx, gas in zip(txs, (approve_gas, deposit_gas), strict=True)]
     preview = _preview(session, info, "deposit", amount, shares, min_shares, slippage_bps,
-                       approve_gas + deposit_gas, fees, simulated, approve_gas, _l1_fee(session, transactions))
+                       approve_gas + deposit_gas, fees, simulated, approve_gas, _l1_fee(session, transactions),
+                       transactions)
     preview["fees"] = measured_fees(int(results[4], 16), shares, info.share_price, info.probe_redeem,
                                     info.fees).as_json()  # entry fee at this amount
     preview.setdefault("warnings", []).extend(deposit_flags(DepositState(
@@ -161,7 +162,7 @@ def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, ow
     fees = suggest_fees(session.client)
     transactions = [_finish(tx, gas, fees, session.chain_id)]
     preview = _preview(session, info, "withdraw", amount, shares, shares, 0, gas, fees, None, 0,
-                       _l1_fee(session, transactions))
+                       _l1_fee(session, transactions), transactions)
     preview["fees"] = _exit_fees(session, info, shares)
     preview["position"] = position(session, info, owner)
     preview["withdrawable"] = {**free.as_json(), "text": free.text()}
@@ -185,6 +186,7 @@ def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, p
             " VALUES (?, ?, ?, ?, ?, ?)", [session.chain_id, session.connection.genesis_hash, plan.kind,
                                           int(time.time()), plan.info.block, json.dumps(plan.preview)]).lastrowid)
     entries = []
+    prices, vaults = vault_prices(session, plan.info), vault_labels(plan.info)
     for tx, kind in zip(plan.transactions, plan.kinds, strict=True):
         tx = {**tx, "nonce": next_nonce(client, journal, plan.owner)}
         if kind == "vault_deposit":  # ERC-4626 deposit has no minimum: check right before sending
@@ -193,10 +195,8 @@ def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, p
             if shares < plan.min_shares:
                 raise InvalidInput(f"the deposit would give {format_units(shares, plan.info.decimals)} shares, below "
                                    f"the minimum {format_units(plan.min_shares, plan.info.decimals)}: not sent")
-        summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
-                                       {**session.token_labels(), plan.info.asset: (plan.info.asset_symbol, plan.info.asset_decimals)},
-                                       notes=as_notes(plan.preview.get("warnings", [])) if kind != "approve" else (),
-                                       l1_fee_wei=session.l1_data_fee(tx))
+        summary = summary_for(session, tx, prices=prices, vaults=vaults,
+                              warnings=as_notes(plan.preview.get("warnings", [])) if kind != "approve" else ())
         entry = lifecycle.send(client, journal, signer, tx, session.chain_id, prompts, kind, summary)
         entries.append(entry)
         if entry.status != "confirmed":
@@ -210,6 +210,22 @@ def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, p
         store.db.execute("UPDATE previews SET realized_json = ?, transaction_id = ? WHERE id = ?",
                          [json.dumps(realised), final.id, preview_id])
     return realised
+
+
+def vault_prices(session: ChainSession, info: VaultInfo) -> dict:
+    """USD per whole asset, share and native coin, at the pools' mids (for the signing summary)."""
+    from app.tx.describe.amounts import NATIVE_ADDRESS
+
+    usd, eth_usd = asset_usd(session, info.asset, info.asset_decimals)
+    share_usd = Decimal(info.share_price) / Decimal(10**info.asset_decimals) * usd
+    return {info.asset: usd, info.address: share_usd, NATIVE_ADDRESS: eth_usd}
+
+
+def vault_labels(info: VaultInfo) -> dict:
+    from app.tx.describe.names import VaultLabel
+
+    return {info.address: VaultLabel(info.name, info.symbol, info.decimals, info.asset, info.asset_symbol,
+                                     info.asset_decimals)}
 
 
 def _record(session: ChainSession, plan: VaultPlan, entry) -> dict[str, Any]:
@@ -287,8 +303,11 @@ def position(session: ChainSession, info: VaultInfo, owner: str) -> dict[str, An
 
 def _preview(session: ChainSession, info: VaultInfo, action: str, amount: int, shares: int, min_shares: int,
              slippage_bps: int, gas: int, fees, simulated: int | None, approve_gas: int,
-             l1_fee_wei: int = 0) -> dict[str, Any]:
+             l1_fee_wei: int = 0, transactions: list[dict] = ()) -> dict[str, Any]:
+    from app.tx.describe.amounts import fee_figure, max_fee_wei
+
     usd, eth_usd = asset_usd(session, info.asset, info.asset_decimals)
+    max_fee = fee_figure(max_fee_wei(list(transactions)), l1_fee_wei, session.network.native_symbol, eth_usd)
     gas_price = fees.base_fee_per_gas + fees.max_priority_fee_per_gas
     l1_eth = Decimal(l1_fee_wei) / Decimal(10**18)
     fee_eth = Decimal(gas * gas_price) / Decimal(10**18) + l1_eth
@@ -317,7 +336,10 @@ def _preview(session: ChainSession, info: VaultInfo, action: str, amount: int, s
             "network_fee": {"gas": gas, "approval_gas": approve_gas, "eth": str(fee_eth.quantize(Decimal("0.000000001"))),
                             "native_symbol": session.network.native_symbol,
                             "usd": str(fee_usd.quantize(Decimal("0.01"))),
-                            "l1_data_fee_eth": str(l1_eth.quantize(Decimal("0.000000001"))) if l1_fee_wei else None},
+                            "l1_data_fee_eth": str(l1_eth.quantize(Decimal("0.000000001"))) if l1_fee_wei else None,
+                            # the signing summaries' max fee, the same figure (gas limit × max fee + L1)
+                            "max_wei": max_fee.total_wei, "max_eth": max_fee.exact.split(" ")[0],
+                            "max_display": max_fee.display},
             "apy": apy.as_json(), "fees": info.fees_measured.as_json(), "pnl_preview": pnl,
             "block": info.block,
             "warnings": (slippage_warnings(slippage_bps) if action == "deposit" else [])

@@ -52,6 +52,32 @@ def test_index_buy_with_eth_and_usdc_shows_realised_next_to_predicted(cli):
         assert all(t["explorer_url"] is None for t in listed)
 
 
+def test_index_buy_json_carries_the_signing_summaries(cli):
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    run = cli("index", "buy", "BTC/ETH 60/40", "--amount", "500", "--pay", "USDC", "--yes",
+              "--password-stdin", stdin=PASSWORD + "\n")
+    bought = out(run)
+    approve, swap = bought["signing_summaries"]
+    # stderr: one JSON object per summary, the same as in the output
+    lines = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
+    assert [line["signing_summary"] for line in lines] == [approve, swap]
+    assert approve["actions"][0]["kind"] == "approve" and approve["to_name"] == "USDC token"
+    assert approve["actions"][0]["parties"]["spender"]["name"] == "Uniswap SwapRouter02"
+    assert approve["actions"][0]["amounts"]["amount"]["display"] == "500 USDC ($500.00)"
+    assert swap["to_name"] == "Uniswap SwapRouter02" and swap["warnings"] == []
+    assert [a["kind"] for a in swap["actions"]] == ["swap", "swap"]
+    for action, leg in zip(swap["actions"], bought["legs"], strict=True):
+        assert action["amounts"]["min_out"]["symbol"] == leg["symbol"]
+        assert Decimal(action["amounts"]["min_out"]["units"]) == Decimal(leg["min_out"])
+    changes = {(c["direction"], c["amount"]["symbol"]): c["amount"] for c in swap["balance_changes"]}
+    assert changes[("out", "USDC")]["units"] == "500"
+    for leg in bought["legs"]:  # what the simulation said arrives is what arrived
+        assert Decimal(changes[("in", leg["symbol"])]["units"]) == Decimal(leg["received"])
+    fee = swap["fee"]
+    assert set(fee) >= {"display", "exact", "total_wei", "gas_wei", "usd"} and fee["display"].endswith(")")
+    assert int(bought["preview"]["network_fee"]["max_wei"]) == int(approve["fee"]["total_wei"]) + int(fee["total_wei"])
+
+
 def test_index_errors_are_one_line(cli):
     cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
     result = cli("index", "quote", "Top 10", "--amount", "0", check=False)
