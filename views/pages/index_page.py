@@ -471,12 +471,18 @@ class IndexPage(QWidget):
                 or self._block_worker is not None:
             return None
         worker = Worker(session.client.block_number)
-        worker.signals.returned.connect(lambda block: self._block_read(plan, block))
+        # a bound method, not a lambda: Qt drops the answer if this page is deleted meanwhile
+        # (a lambda kept calling into a deleted panel after a network switch or a test's teardown)
+        self._block_plan = plan
+        worker.signals.returned.connect(self._block_returned)
         worker.signals.errored.connect(lambda exc: log.info("block check failed: %s", exc))
         worker.signals.finished.connect(self._block_check_done)
         self._block_worker = worker
         worker.start()
         return worker
+
+    def _block_returned(self, block: int) -> None:
+        self._block_read(self._block_plan, block)
 
     def _block_check_done(self) -> None:
         self._block_worker = None
