@@ -5,7 +5,7 @@ here and that it recovers to the account)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from app.errors import InvalidInput
@@ -15,7 +15,7 @@ from app.tx import lifecycle
 from app.tx.journal import JournalEntry
 from wallet import airgap
 from wallet.errors import SigningRefused
-from wallet.prompts import Prompts
+from wallet.prompts import Prompts, SigningSummary
 from wallet.signer import Signer
 
 SIGNED_FORMAT = "basketry-signed-tx/1"
@@ -27,6 +27,7 @@ class ExportedTx:
     qr_text: str        # the same, compact, for a QR code
     tx: dict[str, Any]
     entry_id: int       # its journal entry (status "exported")
+    summary: SigningSummary
 
 
 def export_unsigned(session: ChainSession, sender: str, to: str, amount_text: str,
@@ -38,8 +39,8 @@ def export_unsigned(session: ChainSession, sender: str, to: str, amount_text: st
     text = airgap.export_unsigned(plan.tx, summary)
     unsigned = airgap.load_unsigned(text)
     entry_id = session.journal.record_exported(unsigned.sender, "send", int(plan.tx["nonce"]),
-                                               json.loads(text), asdict(summary))
-    return ExportedTx(text, airgap.qr_payload(unsigned), plan.tx, entry_id)
+                                               json.loads(text), summary.to_json())
+    return ExportedTx(text, airgap.qr_payload(unsigned), plan.tx, entry_id, summary)
 
 
 def sign_file(unsigned_text: str, signer: Signer, prompts: Prompts) -> str:

@@ -73,10 +73,14 @@ def replica_genesis(home: Path, network: Network) -> str | None:
 
 def connect(network: Network, rpc_url: str, store: Store, timeout: float = 10.0,
             home: Path | None = None) -> Connection:
-    """Check that ``rpc_url`` serves ``network`` and record its genesis hash (see verify_chain)."""
+    """Check that ``rpc_url`` serves ``network`` and record its genesis hash (see verify_chain);
+    the client sends signed transactions through the network's private submission RPC, if set."""
     connection = verify_chain(network, rpc_url, store.known_genesis(network.chain_id, network.key), timeout,
                               replica=replica_genesis(home, network) if home is not None else None)
     store.record_network(connection.chain_id, connection.genesis_hash, network.key)
+    from app.tx.submission import route_lookup  # noqa: PLC0415
+
+    connection.client.submit_route = route_lookup(store, network.key)  # sends only (app.tx.submission)
     return connection
 
 

@@ -31,6 +31,15 @@ class ChainMismatch(ChainError):
     """The RPC serves another chain than the one configured (chain id or genesis differ)."""
 
 
+class PrivateSubmissionFailed(ChainError):
+    """The private submission RPC (Settings) did not take a signed transaction; it was not sent
+    to the public mempool either (app.tx.submission)."""
+
+
+class PrivateSubmissionUnreachable(PrivateSubmissionFailed):
+    """It could not be reached (down, refused, timed out): the transaction stays signed."""
+
+
 class ContractReverted(ChainError):
     """A call or simulation reverted; ``reason`` is the decoded revert reason when known."""
 

@@ -19,6 +19,23 @@ def validate_rpc_url(text: str) -> str | None:
     return url
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def validate_submit_rpc_url(text: str) -> str | None:
+    """A private submission RPC URL (Flashbots Protect, MEV Blocker style), or None for an empty
+    entry: an RPC URL, and https unless it is this machine's (a relay run locally). Raises
+    InvalidInput."""
+    if not text.strip():
+        return None
+    url = validate_rpc_url(text)
+    parsed = urlparse(url)
+    if parsed.scheme != "https" and parsed.hostname not in LOOPBACK_HOSTS:
+        raise InvalidInput(f"a private submission RPC must use https:// (got {url!r}): over plain http "
+                           "anyone on the way could read the transaction before it is mined")
+    return url
+
+
 # The network the app opens on: saved by Settings -> Network -> Apply; `--network` wins over it.
 ACTIVE_NETWORK_SETTING = "network.active"
 DEFAULT_NETWORK = "demo"

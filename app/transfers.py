@@ -13,7 +13,6 @@ from app.inputs import parse_address, parse_units
 from app.recipients import check_recipient
 from app.session import ChainSession, Token
 from app.tx.builder import build_transaction
-from app.tx.describe import describe_transaction
 from app.tx.fees import suggest_fees
 from app.units import format_units
 from wallet.prompts import SigningSummary
@@ -28,13 +27,14 @@ class SendPlan:
     token: Token | None          # None: the native coin
     amount: int                  # base units
     recipient: str
-    notes: tuple[str, ...] = ()  # shown with the signing summary
+    notes: tuple[str, ...] = ()  # shown first in the signing summary (warnings)
 
     def summary(self, session: ChainSession) -> SigningSummary:
-        """What the person approves: the decoded transaction and this plan's notes."""
-        return describe_transaction(self.tx, session.network.label, session.network.native_symbol,
-                                    session.token_labels(), notes=self.notes,
-                                    l1_fee_wei=session.l1_data_fee(self.tx))
+        """What the person approves: the decoded transaction, simulated, with this plan's
+        warnings. Talks to the node (simulation, L1 fee): call it on a worker."""
+        from app.tx.describe.session import summary_for
+
+        return summary_for(session, self.tx, warnings=self.notes)
 
     def describe_amount(self, native_symbol: str) -> str:
         if self.token is None:

@@ -1,6 +1,7 @@
 """The one place that decides how an error reaches the user in the GUI.
 
-- ``BasketryError``: its message, as written, in a warning box.
+- ``BasketryError``: its message, as written, in a warning box (titled by the error's ``title``
+  when it has one, e.g. "The price moved since the quote").
 - ``UserCancelled``: nothing; the user already knows.
 - anything else: a bug. A generic "Unexpected error" box with the type and message; the
   traceback goes to the log, not at the user.
@@ -24,7 +25,7 @@ def error_message(exc: BaseException) -> tuple[str, str, str] | None:
     if isinstance(exc, UserCancelled):
         return None
     if isinstance(exc, BasketryError):
-        return "Basketry", str(exc) or type(exc).__name__, ""
+        return getattr(exc, "title", "Basketry"), str(exc) or type(exc).__name__, ""
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return (UNEXPECTED_TITLE, "Something went wrong that Basketry did not expect.", detail)
 

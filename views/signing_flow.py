@@ -25,6 +25,7 @@ from app.accounts import AccountRecord
 from app.errors import UserCancelled
 from app.tx import lifecycle
 from app.tx.journal import FINAL_STATES, JournalEntry
+from app.tx.submission import private_route, with_route_note
 from views.dialogs.signing_dialog import SigningDialog
 from views.prompts import ForwardingPrompts
 from views.wallet_context import HARDWARE, WalletContext
@@ -65,6 +66,7 @@ class SigningFlow(QObject):
         if session is None:
             raise RuntimeError("a signing flow needs a chain session")
         self.session = session
+        self.summary = with_route_note(summary, session.client)  # "sent privately via …" when it is
         self.dialog: SigningDialog | None = None
         self.entry: JournalEntry | None = None
         self._jobs: list[Worker] = []
@@ -102,7 +104,8 @@ class SigningFlow(QObject):
     def _signed(self, entry: JournalEntry) -> None:
         self.entry = entry
         self.context.journal_changed.emit()
-        self.stage_changed.emit("Sending…")
+        route = private_route(self.session.client)
+        self.stage_changed.emit(f"Sending privately via {route.host}…" if route else "Sending…")
         self._follow(Worker(_broadcast, self.session.client, self.session.journal, entry),
                      self._broadcast_done)
 

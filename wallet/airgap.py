@@ -11,13 +11,14 @@ The file (JSON, UTF-8)::
             "maxFeePerGas": "...", "maxPriorityFeePerGas": "...",   # type 2 (EIP-1559)
             "gasPrice": "...",                                      # type 0 (legacy, EIP-155)
             "accessList": [{"address": "0x...", "storageKeys": ["0x<32 bytes>"]}]},  # type 2
-     "summary": {SigningSummary fields; chain_id as a decimal string},
+     "summary": {SigningSummary.to_json(): the decoded steps, balance changes, fee...},
      "created_at": "2026-01-31T12:00:00Z"}
 
 Encoding: every integer is a decimal string (no floats, no hex quantities); addresses are
 0x-hex (checksummed when written); byte strings are 0x-hex. Only types 0 and 2 exist here.
 The summary is what the exporting computer decoded; on load it must agree with the
-transaction on chain id, sender, recipient, value and maximum fee.
+transaction on chain id, sender, recipient, value and maximum fee (the gas part exactly; the
+fee figure's total = gas part + its L1 data fee, and the L1 part as written beside it).
 
 The QR form (``qr_payload``) is ``BASKETRY:UTX1:`` + base32 of the zlib-compressed sender
 (20 bytes) and unsigned signing payload (EIP-155 RLP for legacy, 0x02 || RLP for type 2):
@@ -30,7 +31,7 @@ import base64
 import json
 import re
 import zlib
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -106,7 +107,7 @@ def export_unsigned(tx: dict[str, Any], summary: SigningSummary, created_at: dat
         "chain_id": str(unsigned.chain_id),
         "from": unsigned.sender,
         "tx": _encode_tx(normalized),
-        "summary": {**asdict(summary), "chain_id": str(summary.chain_id), "notes": list(summary.notes)},
+        "summary": summary.to_json(),
         "created_at": when,
     }
     return json.dumps(document, indent=2) + "\n"
@@ -187,11 +188,26 @@ def check_summary(unsigned: UnsignedTransaction) -> None:
     if _leading_decimal(summary.value) != Decimal(tx["value"]).scaleb(-18):
         raise InvalidInput(f"the summary says the value is {summary.value!r}, the transaction "
                            f"{tx['value']} wei")
-    if summary.max_fee is not None:
-        per_gas = tx["maxFeePerGas"] if unsigned.tx_type == 2 else tx["gasPrice"]
-        if _leading_decimal(summary.max_fee) != Decimal(per_gas * tx["gas"]).scaleb(-18):
-            raise InvalidInput(f"the summary says the network fee is at most {summary.max_fee!r}, "
-                               f"the transaction allows {per_gas * tx['gas']} wei")
+    per_gas = tx["maxFeePerGas"] if unsigned.tx_type == 2 else tx["gasPrice"]
+    gas_wei = per_gas * tx["gas"]
+    if summary.max_fee is not None and _leading_decimal(summary.max_fee) != Decimal(gas_wei).scaleb(-18):
+        raise InvalidInput(f"the summary says the network fee is at most {summary.max_fee!r}, "
+                           f"the transaction allows {gas_wei} wei")
+    fee = summary.fee
+    if fee is not None:
+        l1_wei = _decimal(fee.l1_wei, "summary.fee.l1_wei") if fee.l1_wei is not None else 0
+        if _decimal(fee.gas_wei, "summary.fee.gas_wei") != gas_wei:
+            raise InvalidInput(f"the summary's fee says the gas may cost {fee.gas_wei} wei, the transaction "
+                               f"allows {gas_wei} wei")
+        if _decimal(fee.total_wei, "summary.fee.total_wei") != gas_wei + l1_wei:
+            raise InvalidInput(f"the summary's max fee {fee.total_wei} wei is not its gas part {gas_wei} "
+                               f"plus its L1 data fee {l1_wei}")
+        if _leading_decimal(fee.exact) != Decimal(gas_wei + l1_wei).scaleb(-18):
+            raise InvalidInput(f"the summary shows the max fee as {fee.exact!r}, not {gas_wei + l1_wei} wei")
+        if (summary.l1_fee is not None or l1_wei) and \
+                _leading_decimal(summary.l1_fee or "") != Decimal(l1_wei).scaleb(-18):
+            raise InvalidInput(f"the summary's L1 data fee {summary.l1_fee!r} differs from its fee figure's "
+                               f"{l1_wei} wei")
 
 
 def confirm_summary(unsigned: UnsignedTransaction) -> SigningSummary:
@@ -305,7 +321,9 @@ def from_qr_payload(text: str) -> UnsignedTransaction:
         network=f"chain id {tx['chainId']}", chain_id=tx["chainId"], sender=sender, to=tx["to"],
         value=f"{_format_ether(tx['value'])} (native coin)",
         max_fee=f"{_format_ether(tx['gas'] * per_gas)} (native coin)",
-        notes=("Scanned from a QR code: no decoded summary came with it.",))
+        method=f"unknown: 0x{tx['data'][2:10]} ({(len(tx['data']) - 2) // 2} bytes)" if tx["data"] != "0x" else None,
+        warnings=("Scanned from a QR code: no decoded summary came with it. Check the recipient, the "
+                  "value and the data on the exporting computer.",))
     unsigned = UnsignedTransaction(tx["chainId"], sender, tx, summary, "unknown (QR code)")
     check_summary(unsigned)
     return unsigned
@@ -473,23 +491,12 @@ def _decode_tx(encoded: dict[str, Any]) -> dict[str, Any]:
 def _summary(raw: Any) -> SigningSummary:
     if not isinstance(raw, dict):
         raise InvalidInput("unsigned-transaction file: 'summary' must be an object")
-    text_fields = ("network", "sender", "value")
-    for name in (*text_fields, "chain_id"):
-        if not isinstance(raw.get(name), str):
-            raise InvalidInput(f"unsigned-transaction file: summary.{name} must be a string")
-    for name in ("to", "method", "max_fee"):
-        if raw.get(name) is not None and not isinstance(raw.get(name), str):
-            raise InvalidInput(f"unsigned-transaction file: summary.{name} must be a string or null")
-    arguments = raw.get("arguments") or {}
-    notes = raw.get("notes") or []
-    if not isinstance(arguments, dict) or not all(isinstance(v, str) for v in arguments.values()):
-        raise InvalidInput("unsigned-transaction file: summary.arguments must map names to strings")
-    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
-        raise InvalidInput("unsigned-transaction file: summary.notes must be a list of strings")
-    return SigningSummary(network=raw["network"], chain_id=_decimal(raw["chain_id"], "summary.chain_id"),
-                          sender=raw["sender"], to=raw.get("to"), value=raw["value"],
-                          method=raw.get("method"), arguments=dict(arguments),
-                          max_fee=raw.get("max_fee"), l1_fee=raw.get("l1_fee"), notes=tuple(notes))
+    if not isinstance(raw.get("chain_id"), str):
+        raise InvalidInput("unsigned-transaction file: summary.chain_id must be a string")
+    try:
+        return SigningSummary.from_json(raw)
+    except InvalidInput as exc:
+        raise InvalidInput(f"unsigned-transaction file: {exc}") from None
 
 
 def _leading_decimal(text: str) -> Decimal | None:

@@ -82,6 +82,7 @@ class ChainClient:
 
     def __init__(self, rpc_url: str, *, timeout: float = 10.0, retries: int = 3):
         self.rpc_url = rpc_url
+        self.submit_route = None  # set by app.connection: where signed transactions go (app.tx.submission)
         retry = ExceptionRetryConfiguration(
             errors=CONNECTION_ERRORS, retries=retries, backoff_factor=0.1,
             method_allowlist=list(READ_METHODS),

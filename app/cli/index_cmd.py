@@ -38,9 +38,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         action.add_argument("--no-split", dest="split_routes", action="store_false", default=None,
                             help="buy each leg through one route (default: split a leg across "
                             "pools when the simulation shows that delivers more)")
+        _impact_arguments(action, name == "buy")
         if name == "buy":
             action.add_argument("--yes", action="store_true")
             action.add_argument("--password-stdin", action="store_true")
+            action.add_argument("--quote", type=whole_number(minimum=1, maximum=2**62), metavar="QUOTE_ID",
+                                help="hold the buy to this quote: refused if any token's minimum would be "
+                                "below the quoted one (default slippage: the quote's)")
     fee = actions.add_parser("fee", help="the platform fee taken on-chain in the same transaction")
     fee.add_argument("bps", type=whole_number(maximum=MAX_PLATFORM_FEE_BPS), help=f"basis points, 0 to {MAX_PLATFORM_FEE_BPS} (0: none)")
     fee.add_argument("--recipient", help="the address that receives it")
@@ -49,9 +53,27 @@ def register(commands: argparse._SubParsersAction) -> None:
         action = actions.add_parser(name, help=text)
         action.add_argument("basket")
         action.add_argument("--slippage", help="percent, 0 < s <= 50 (default 0.5)")
+        _impact_arguments(action, True)
         action.add_argument("--yes", action="store_true", help="execute (without it: preview only)")
         action.add_argument("--password-stdin", action="store_true")
     index.set_defaults(handler=run)
+
+
+def _impact_arguments(action: argparse.ArgumentParser, sends: bool) -> None:
+    action.add_argument("--max-impact", metavar="PCT", help="skip a leg whose price impact is above this "
+                        "percent (default 15, or the max_price_impact_pct setting; at most 50)")
+    if sends:
+        action.add_argument("--accept-impact", action="store_true",
+                            help="trade although a leg's price impact is 5%% or more (needed with --yes then)")
+
+
+def _refuse_unaccepted(warnings: list[dict], args: argparse.Namespace) -> None:
+    """Nothing is signed while a "confirm" warning is not accepted with --accept-impact."""
+    from app.trade_warnings import blocking_reason
+
+    reason = blocking_reason(warnings, args.accept_impact)
+    if reason:
+        raise InvalidInput(f"this {args.index_command} {reason}")
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -103,32 +125,48 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     # quote and buy: the chain and signing code is imported here, not by the parser
     from app.index.execute import StaleQuote, execute_index_plan
     from app.index.planner import plan_index_buy
+    from app.index.quote_guard import check_index_quote, store_index_quote
 
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         account = AccountRegistry(store).active()
-        plan = plan_index_buy(session, args.basket, args.amount, args.pay, args.slippage, account.address,
-                              args.split_routes)
+        quote_id = getattr(args, "quote", None)
+        slippage = args.slippage
+        if quote_id is not None and slippage is None:  # the quote's tolerance
+            from app.quote_binding import load_quote
+
+            slippage = str(load_quote(session, quote_id, "index_buy").preview["slippage_bps"] / 100)
+        plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address,
+                              args.max_impact, split_routes=args.split_routes)
         if args.index_command == "quote":
-            emit(plan.preview.to_json(), ctx.as_json, _preview_text(plan.preview.to_json()))
+            shown = {**plan.preview.to_json(), "quote_id": store_index_quote(session, plan, account.address)}
+            emit(shown, ctx.as_json, f"quote_id: {shown['quote_id']} (buy with --quote {shown['quote_id']} to hold "
+                 "the buy to these minimums)\n" + _preview_text(shown))
             return 0
+        if quote_id is not None:
+            check_index_quote(session, quote_id, plan, account.address)
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot buy here")
-        prompts = CliPrompts(args.yes)
+        _refuse_unaccepted(plan.preview.warnings, args)
+        prompts = CliPrompts(args.yes, ctx.as_json)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         try:
             result = execute_index_plan(session, plan, signer, prompts)
         except StaleQuote:  # quotes aged while unlocking: quote again, once, and show the new one
-            plan = plan_index_buy(session, args.basket, args.amount, args.pay, args.slippage, account.address,
-                                  args.split_routes)
+            plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address,
+                                  args.max_impact, split_routes=args.split_routes)
+            if quote_id is not None:
+                check_index_quote(session, quote_id, plan, account.address)
+            _refuse_unaccepted(plan.preview.warnings, args)
             result = execute_index_plan(session, plan, signer, prompts)
+        sent = _sent_via(session)  # (reads the setting: while the store is open)
     realised = result.realised
     out = {"tx_hash": realised["tx_hash"], "explorer_url": tx_url(session.network, realised["tx_hash"]),
            "status": realised["status"], "gas_used": realised["gas_used"],
            "gas_estimate": realised["gas_estimate"], "approval_gas_used": realised["approval_gas_used"],
            "network_fee_usd": realised["network_fee_usd"], "legs": realised["legs"],
-           "preview": plan.preview.to_json()}
+           "preview": plan.preview.to_json(), "sent_via": sent, "signing_summaries": prompts.summaries_json()}
     emit(out, ctx.as_json, _result_text(out))
     return 0 if realised["status"] == "confirmed" else 3
 
@@ -145,26 +183,36 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
         account = AccountRegistry(store).active()
         planner = plan_rebalance if args.index_command == "rebalance" else plan_exit
-        plan = planner(session, args.basket, account.address, args.slippage)
+        plan = planner(session, args.basket, account.address, args.slippage, args.max_impact)
         if not args.yes:
             emit(plan.preview, ctx.as_json, _trade_text(plan.preview))
             return 0
         if not account.can_sign:
             raise InvalidInput(f"{account.label} is watch-only: it cannot trade here")
-        prompts = CliPrompts(True)
+        _refuse_unaccepted(plan.preview["warnings"], args)
+        prompts = CliPrompts(True, ctx.as_json)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         try:
             realised = execute_trade_plan(session, plan, signer, prompts)
         except StaleQuote:
-            plan = planner(session, args.basket, account.address, args.slippage)
+            plan = planner(session, args.basket, account.address, args.slippage, args.max_impact)
+            _refuse_unaccepted(plan.preview["warnings"], args)
             realised = execute_trade_plan(session, plan, signer, prompts)
-    emit({**with_explorer_url(session.network, realised), "preview": plan.preview}, ctx.as_json,
+        sent = _sent_via(session)
+    emit({**with_explorer_url(session.network, realised), "preview": plan.preview,
+          "sent_via": sent, "signing_summaries": prompts.summaries_json()}, ctx.as_json,
          f"{realised['status']}: {realised['tx_hash']} ({realised['gas_used']:,} gas, "
          f"{realised['approvals']} approvals)\n" + "\n".join(
              f"{leg['symbol']:<8} received {leg['received']} (expected {leg['expected_out']}, minimum {leg['min_out']})"
              for leg in realised["legs"]))
     return 0 if realised["status"] == "confirmed" else 3
+
+
+def _sent_via(session) -> dict:
+    from app.tx.submission import private_route, sent_via
+
+    return sent_via(private_route(session.client))
 
 
 def _list_row(definition) -> dict:
@@ -199,7 +247,7 @@ def _trade_text(p: dict) -> str:
     lines.append(f"network fee {fee['gas']:,} gas incl. {fee['approvals']} approvals "
                  f"({fee['approval_gas']:,} gas) = {fee_amount(fee)}; immediate "
                  f"P&L ${p['pnl_preview']['immediate_usd']}")
-    return "\n".join(lines + p["notes"])
+    return "\n".join(lines + p["notes"] + _warning_lines(p))
 
 
 def _preview_text(p: dict) -> str:
@@ -222,13 +270,22 @@ def _preview_text(p: dict) -> str:
               f"${pnl['immediate_usd']} at once, break-even after a {pnl['break_even_move_pct']}% rise",
               f"one transaction: {vs['one_tx_gas']:,} gas vs {vs['separate_txs_gas']:,} as separate swaps "
               f"(saves {vs['saved_pct']}%, ${vs['saved_usd']})",
-              f"simulation: {'ok' if p['simulation']['ok'] else 'NOT OK'}"] + p["notes"]
+              f"simulation: {'ok' if p['simulation']['ok'] else 'NOT OK'}"] + p["notes"] + _warning_lines(p)
     return "\n".join(lines)
 
 
+def _warning_lines(p: dict) -> list[str]:
+    """One line per warning, its level first ("CONFIRM", "WARNING", "REFUSED")."""
+    label = {"confirm": "CONFIRM (--accept-impact)", "refuse": "REFUSED", "warn": "WARNING"}
+    return [f"{label.get(w['level'], 'WARNING')}: {w['text']}" for w in p.get("warnings") or []]
+
+
 def _result_text(out: dict) -> str:
-    lines = [f"{out['status']}: {out['tx_hash']} ({out['gas_used']:,} gas, estimated {out['gas_estimate']:,})",
+    lines = _warning_lines(out["preview"]) + [
+             f"{out['status']}: {out['tx_hash']} ({out['gas_used']:,} gas, estimated {out['gas_estimate']:,})",
              f"{'leg':<8}{'received':>26}{'expected':>26}{'slippage bps':>14}"]
     lines += [f"{leg['symbol']:<8}{leg['received']:>26.24}{leg['expected_out']:>26.24}{leg['realized_slippage_bps']:>14}"
               for leg in out["legs"]]
+    if out.get("sent_via", {}).get("private"):
+        lines.append(f"sent privately via {out['sent_via']['host']}")
     return "\n".join(lines)

@@ -87,6 +87,7 @@ def run_send(args: argparse.Namespace, ctx: CliContext) -> int:
     from app.store import Store
     from app.transfers import plan_send
     from app.tx import lifecycle
+    from app.tx.submission import private_route, sent_text, sent_via
 
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
@@ -96,17 +97,19 @@ def run_send(args: argparse.Namespace, ctx: CliContext) -> int:
             raise InvalidInput(f"{account.label} is watch-only: use `tx export-unsigned` and sign elsewhere")
         plan = plan_send(session, account.address, args.to, args.amount, args.token,
                          allow_unusual_recipient=args.allow_unusual_recipient)
-        prompts = CliPrompts(args.yes)
+        prompts = CliPrompts(args.yes, ctx.as_json)
         summary = plan.summary(session)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = service.signer(account, prompts, password)
         entry = lifecycle.send(session.client, session.journal, signer, plan.tx, session.chain_id,
                                prompts, "send", summary)
+        route = private_route(session.client)
     result = {"tx_hash": entry.tx_hash, "explorer_url": tx_url(session.network, entry.tx_hash),
-              "status": entry.status, "nonce": entry.nonce,
+              "status": entry.status, "nonce": entry.nonce, "sent_via": sent_via(route),
               "amount": plan.describe_amount(session.network.native_symbol), "to": plan.recipient,
-              "gas_used": (entry.receipt or {}).get("gasUsed")}
-    emit(result, ctx.as_json, f"Sent {result['amount']} to {plan.recipient}: {entry.tx_hash} ({entry.status})")
+              "gas_used": (entry.receipt or {}).get("gasUsed"), "signing_summaries": prompts.summaries_json()}
+    emit(result, ctx.as_json, f"Sent {result['amount']} to {plan.recipient}: {entry.tx_hash} ({entry.status})"
+         + sent_text(route))
     return 0 if entry.status == "confirmed" else 3
 
 
@@ -173,7 +176,8 @@ def _replace(args: argparse.Namespace, ctx: CliContext, cancel: bool) -> int:
     from app.session import ChainSession
     from app.store import Store
     from app.tx import lifecycle
-    from app.tx.describe import describe_transaction
+    from app.tx.describe.session import summary_for
+    from app.tx.submission import sent_text, sent_via, with_route_note
 
     with Store.open(ctx.home) as store:
         session = ChainSession.open(ctx.home, ctx.network, store, ctx.rpc)
@@ -185,20 +189,21 @@ def _replace(args: argparse.Namespace, ctx: CliContext, cancel: bool) -> int:
         if not accounts:
             raise InvalidInput(f"no account here can sign for {entry.account}")
         tx, _fees = lifecycle.replacement(session.client, entry, cancel)
-        prompts = CliPrompts(args.yes)
-        summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
-                                       session.token_labels(),
-                                       notes=(f"replaces {entry.tx_hash} (nonce {entry.nonce})",),
-                                       l1_fee_wei=session.l1_data_fee(tx))
+        prompts = CliPrompts(args.yes, ctx.as_json)
+        summary = summary_for(session, tx, warnings=(
+            f"This {'CANCELS' if cancel else 'replaces'} {entry.tx_hash} (nonce {entry.nonce}) if it is mined first.",))
+        summary = with_route_note(summary, session.client)
         password = read_password(args.password_stdin, StdinLines()) if accounts[0].kind == "local" else None
         signer = service.signer(accounts[0], prompts, password)
         new = lifecycle.sign_and_journal(signer, tx, session.chain_id, session.journal, prompts,
                                          "cancel" if cancel else "speedup", summary, replaces_id=entry.id)
-        lifecycle.broadcast(session.client, session.journal, new)
+        route = lifecycle.broadcast(session.client, session.journal, new)
         final = lifecycle.wait_for_final(session.client, session.journal, new)
         old = session.journal.get(entry.id)
     emit({"tx_hash": final.tx_hash, "explorer_url": tx_url(session.network, final.tx_hash),
           "status": final.status, "replaced": old.tx_hash,
-          "replaced_status": old.status}, ctx.as_json,
-         f"{'Cancelled' if cancel else 'Sped up'}: {final.tx_hash} ({final.status}); {old.tx_hash} is {old.status}")
+          "replaced_status": old.status, "sent_via": sent_via(route),
+          "signing_summaries": prompts.summaries_json()}, ctx.as_json,
+         f"{'Cancelled' if cancel else 'Sped up'}: {final.tx_hash} ({final.status}); {old.tx_hash} is {old.status}"
+         + sent_text(route))
     return 0

@@ -81,9 +81,14 @@ def multicall3_creation_code() -> str:
 def demo_contracts() -> dict[str, Artifact]:
     """DemoToken and DemoYieldVault, compiled (once per source change) with the pinned solc."""
     solidity = resources_dir() / "solidity"
-    sources = {name: (solidity / name).read_text() for name in DEMO_SOURCES}
+    return compiled({name: (solidity / name).read_text() for name in DEMO_SOURCES})
+
+
+def compiled(sources: dict[str, str], prefix: str = "demo-contracts") -> dict[str, Artifact]:
+    """``{"Name.sol": source}`` (one contract ``Name`` per file; imports resolved in the pinned
+    npm packages) compiled with the pinned solc-js, cached by source hash."""
     digest = hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()[:16]
-    cached = toolchain_dir() / f"demo-contracts-{digest}.json"
+    cached = toolchain_dir() / f"{prefix}-{digest}.json"
     if not cached.exists():
         ensure_installed()
         _compile(sources, cached)

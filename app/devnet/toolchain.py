@@ -31,6 +31,7 @@ PINNED_PACKAGES: dict[str, str] = {
     "solc": "0.8.37",                           # solc-js (WASM) to compile them
     "viem": "2.57.20",                          # ships Multicall3's creation bytecode
     "@eth-optimism/contracts-bedrock": "0.17.3",  # GasPriceOracle + L1Block (OP-stack replicas)
+    "solmate": "6.8.0",                         # Solmate's ERC4626 (tests: the donation front-run)
 }
 
 Progress = Callable[[str, float | None], None]

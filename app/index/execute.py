@@ -14,9 +14,10 @@ from eth_utils import keccak, to_checksum_address
 from app.errors import BasketryError
 from app.index.planner import IndexPlan
 from app.session import ChainSession
+from app.trade_warnings import as_notes
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
-from app.tx.describe import describe_transaction
+from app.tx.describe.session import summary_for
 from app.tx.fees import fee_paid_wei
 from app.tx.journal import JournalEntry
 from app.units import format_units
@@ -50,12 +51,12 @@ def execute_index_plan(session: ChainSession, plan: IndexPlan, signer: Signer, p
     entries: list[JournalEntry] = []
     notes = (f"Index buy '{plan.basket.name}': {len(plan.swap_legs)} legs, each with its minimum "
              f"enforced on chain.",)
+    warnings = as_notes(plan.preview.warnings)  # price impact, slippage, fee: shown first, in the warning colour
     for tx, kind in zip(plan.transactions, plan.kinds, strict=True):
         tx = {**tx, "nonce": next_nonce(client, journal, plan.sender)}
         simulate(client, tx)  # right before signing: a price moved past a minimum refuses here
-        summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
-                                       session.token_labels(), notes=notes if kind == "index_buy" else (),
-                                       l1_fee_wei=session.l1_data_fee(tx))
+        summary = summary_for(session, tx, prices=plan.prices, notes=notes if kind == "index_buy" else (),
+                              warnings=warnings if kind == "index_buy" else ())
         entry = lifecycle.send(client, journal, signer, tx, session.chain_id, prompts, kind, summary)
         entries.append(entry)
         if kind == "index_buy":

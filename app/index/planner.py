@@ -30,10 +30,12 @@ from app.index.market import current_snapshot
 from app.index.platform_fee import PLATFORM_FEE_RECIPIENT_SETTING, PLATFORM_FEE_SETTING
 from app.index.preview import IndexPreview, LegInput, PreviewInput, build_index_preview, min_out
 from app.index.quotes import PoolScan, RouteQuote, candidate_routes, quote_routes, scan_pools
-from app.index.routing import DEFAULT_MAX_IMPACT_PCT, choose_route, parse_slippage, split_amount
+from app.index.routing import choose_route, parse_slippage, split_amount
 from app.index.split import SPLIT_ROUTES_SETTING, SplitQuote, best_split, grid_amounts, grid_steps
 from app.inputs import parse_units
 from app.session import ChainSession, Token
+from app.trade_warnings import impact_limit, impact_pct
+from app.tx.describe.amounts import NATIVE_ADDRESS
 from app.tx.fees import fees_from_history
 from app.units import format_units
 from wallet.signer import MAX_TX_GAS
@@ -70,15 +72,18 @@ class IndexPlan:
     notes: list[str] = field(default_factory=list)
     simulated: list[int] | None = None    # per bought leg, what the exact transaction delivers
     route_split: dict[str, Any] = field(default_factory=dict)  # split routing: considered, taken, values
+    prices: dict[str, Decimal] = field(default_factory=dict)  # USD per whole token (signing summaries)
 
     def is_stale(self, current_block: int) -> bool:
         return current_block - self.block > STALE_AFTER_BLOCKS
 
 
 def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pay_text: str | None,
-                   slippage_text: str | None, sender: str, split_routes: bool | None = None) -> IndexPlan:
-    """``split_routes``: may a leg be split across routes (None: the ``index_split_routes``
-    setting, on by default)."""
+                   slippage_text: str | None, sender: str, max_impact_text: str | None = None,
+                   split_routes: bool | None = None) -> IndexPlan:
+    """``max_impact_text``: the price-impact limit in percent above which a leg is skipped
+    (None: the setting, default 15); ``split_routes``: may a leg be split across routes (None:
+    the ``index_split_routes`` setting, on by default)."""
     client, network, store = session.client, session.network, session.store
     if split_routes is None:
         split_routes = bool(store.get_setting(SPLIT_ROUTES_SETTING, True))
@@ -89,7 +94,7 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     basket = load_basket(basket_name, session.tokens, choices=session.basket_choices())
     snapshot = current_snapshot(store).snapshot
     weights = basket.target_weights(snapshot.market_caps)
-    max_impact = Fraction(str(store.get_setting(MAX_IMPACT_SETTING, str(DEFAULT_MAX_IMPACT_PCT)))) / 100
+    max_impact = impact_limit(store.get_setting(MAX_IMPACT_SETTING), max_impact_text)  # 15% by default
     fee_bps = int(store.get_setting(PLATFORM_FEE_SETTING, 0))
     fee_recipient = store.get_setting(PLATFORM_FEE_RECIPIENT_SETTING)
     if fee_bps and not fee_recipient:
@@ -290,10 +295,12 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         slippage_bps=slippage_bps, legs=legs, one_tx_gas=one_used + approval_used,
         separate_txs_gas=separate_used + approval_used, gas_price_wei=gas_price,
         max_gas_price_wei=fees.max_fee_per_gas, simulated_out=simulated, block=block,
-        transactions=transactions_needed, approval_gas=approval_used, gas_limit=gas_limit_total,
+        transactions=transactions_needed, approval_gas=approval_used,
+        gas_limit=sum(tx["gas"] for tx in transactions),  # the signing summaries' max fee, the same figure
         l1_data_fee_wei=l1_fee, separate_l1_fee_wei=separate_l1_fee,
         fee_explanation=network.fee_explanation(),
-        native_symbol=network.native_symbol, wrapped_symbol=network.wrapped_native_symbol))
+        native_symbol=network.native_symbol, wrapped_symbol=network.wrapped_native_symbol,
+        max_impact_pct=impact_pct(max_impact)))
     if gas_note:
         preview.notes.append(gas_note)
     if basket.definition.skipped:
@@ -303,8 +310,10 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     if route_split.get("considered") and not route_split.get("taken"):
         preview.notes.append("Splitting legs across pools was simulated and delivered less than one "
                              f"route per leg ({route_split.get('reason')}): one route per leg.")
+    prices = {**{leg.address: leg.price_usd for leg in legs if leg.price_usd is not None},
+              weth: eth_usd, NATIVE_ADDRESS: eth_usd, pay.address: pay_usd}
     return IndexPlan(preview, basket, pay, sender, legs, swap_legs, transactions, kinds, block,
-                     estimates, rounds, simulated=simulated, route_split=route_split)
+                     estimates, rounds, simulated=simulated, route_split=route_split, prices=prices)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from app.index.quotes import RouteQuote
 from app.index.split import SplitQuote
+from app.trade_warnings import IMPACT_REFUSE_PCT, trade_warnings
 from app.units import format_units
 
 BPS = Decimal(10_000)
@@ -54,6 +55,7 @@ class PreviewInput:
     fee_explanation: str | None = None  # the network's fee rule in words (L1 fee, Arbitrum's gas)
     native_symbol: str = "ETH"      # the network's coin the fee is paid in (POL on Polygon)
     wrapped_symbol: str = "WETH"    # its wrapped token, the hub of two-hop routes (WPOL on Polygon)
+    max_impact_pct: Decimal = IMPACT_REFUSE_PCT  # the limit legs were chosen under (app.trade_warnings)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class IndexPreview:
     simulation: dict
     transactions: int
     notes: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)  # app.trade_warnings' shape, most severe first
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -90,6 +93,7 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
     pay_scale = Decimal(10) ** p.pay_decimals
     legs, expected_value = [], Decimal(0)
     lp_fees_usd = Decimal(0)
+    impacts = []  # (leg, price impact %, value in USD) for the warnings
     bought = [leg for leg in p.legs if leg.quote is not None]
     simulated = dict(zip([leg.symbol for leg in bought], p.simulated_out or [], strict=False))
     for leg in p.legs:
@@ -106,12 +110,14 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         # "expected" is what the exact transaction delivers (legs sharing a pool move it for
         # each other); the independent quote stays beside it as "quoted_out".
         expected = simulated.get(leg.symbol, q.amount_out)
+        amount_in_usd = Decimal(q.amount_in) / pay_scale * p.pay_price_usd
         lp_fee_usd = sum((Decimal(part.amount_in) / pay_scale * p.pay_price_usd * _dec(part.route.lp_fee_share)
                           for part in q.parts), Decimal(0))
         parts = _parts(q, expected, p, leg)
         value_usd = Decimal(expected) / scale * (leg.price_usd or Decimal(0))
         expected_value += value_usd
         lp_fees_usd += lp_fee_usd
+        impacts.append((leg.symbol, _dec(q.price_impact) * 100, amount_in_usd))
         row.update({
             "amount_in": format_units(q.amount_in, p.pay_decimals),
             "expected_out": format_units(expected, leg.decimals),
@@ -158,6 +164,8 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         network_fee={"gas": p.one_tx_gas, "gas_limit": p.gas_limit or p.one_tx_gas,
                      "approval_gas": p.approval_gas, "eth": _eth(fee_eth), "native_symbol": p.native_symbol,
                      "max_eth": _eth(max_fee_eth), "usd": _usd(fee_usd),
+                     **max_fee_fields((p.gas_limit or p.one_tx_gas) * p.max_gas_price_wei, p.l1_data_fee_wei,
+                                      p.native_symbol, p.eth_price_usd),
                      "l1_data_fee_eth": _eth(l1_eth) if p.l1_data_fee_wei else None,
                      "l1_data_fee_usd": _usd(l1_eth * p.eth_price_usd) if p.l1_data_fee_wei else None,
                      "gas_price_gwei": str((Decimal(p.gas_price_wei) / Decimal(10**9)).quantize(Decimal("0.0001")))},
@@ -173,7 +181,17 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
                      "saved_usd": _usd(Decimal(saved_wei) / Decimal(10**18) * p.eth_price_usd)},
         simulation={"ok": sim_ok, "amounts_out": [format_units(v, leg.decimals) for leg, v in
                                                     zip(bought, p.simulated_out or [], strict=False)]},
-        transactions=p.transactions, notes=notes)
+        transactions=p.transactions, notes=notes,
+        warnings=trade_warnings(impacts, p.slippage_bps, fee_usd, Decimal(p.amount_in) / pay_scale * p.pay_price_usd,
+                                p.max_impact_pct))
+
+
+def max_fee_fields(gas_wei: int, l1_wei: int, symbol: str, native_usd: Decimal) -> dict:
+    """The max fee as the signing summary shows it (app.tx.describe.amounts.fee_figure)."""
+    from app.tx.describe.amounts import fee_figure
+
+    figure = fee_figure(gas_wei, l1_wei or None, symbol, native_usd)
+    return {"max_wei": figure.total_wei, "max_display": figure.display, "max_usd": figure.usd}
 
 
 def _parts(q: RouteQuote | SplitQuote, expected: int, p: PreviewInput, leg: LegInput) -> list[dict]:

@@ -27,8 +27,9 @@ from app.index.planner import (
 )
 from app.index.preview import min_out
 from app.index.quotes import RouteQuote, candidate_routes, quote_routes, scan_pools
-from app.index.routing import DEFAULT_MAX_IMPACT_PCT, choose_route, parse_slippage
+from app.index.routing import choose_route, parse_slippage
 from app.session import ChainSession, Token
+from app.trade_warnings import impact_limit, impact_pct, trade_warnings
 from app.tx.fees import fees_from_history
 from app.units import format_units
 from wallet.signer import MAX_TX_GAS
@@ -86,7 +87,8 @@ def holdings(session: ChainSession, tokens: list[Token], owner: str) -> dict[str
     return out
 
 
-def plan_exit(session: ChainSession, basket_name: str, owner: str, slippage_text: str | None) -> TradePlan:
+def plan_exit(session: ChainSession, basket_name: str, owner: str, slippage_text: str | None,
+              max_impact_text: str | None = None) -> TradePlan:
     """Sell every held constituent of the basket into USDC in one transaction."""
     basket = load_basket(basket_name, session.tokens, choices=session.basket_choices())
     usdc, weth = session.token("USDC"), _weth(session)
@@ -94,10 +96,12 @@ def plan_exit(session: ChainSession, basket_name: str, owner: str, slippage_text
     sells = [(t, held[t.symbol][0]) for t in basket.tokens if held[t.symbol][0] > 0 and t.address != usdc.address]
     if not sells:
         raise InvalidInput(f"this account holds none of {basket.name}'s tokens: nothing to sell")
-    return _plan_trades(session, "exit", basket.name, owner, slippage_text, sells, [], usdc, weth, held, [])
+    return _plan_trades(session, "exit", basket.name, owner, slippage_text, sells, [], usdc, weth, held, [],
+                        max_impact_text)
 
 
-def plan_rebalance(session: ChainSession, basket_name: str, owner: str, slippage_text: str | None) -> TradePlan:
+def plan_rebalance(session: ChainSession, basket_name: str, owner: str, slippage_text: str | None,
+                   max_impact_text: str | None = None) -> TradePlan:
     """Sell what is above its target weight into WETH, buy what is below with it: one transaction."""
     basket = load_basket(basket_name, session.tokens, choices=session.basket_choices())
     weth = _weth(session)
@@ -143,15 +147,17 @@ def plan_rebalance(session: ChainSession, basket_name: str, owner: str, slippage
     if not sells and not buys:
         raise InvalidInput(f"{basket.name} is within {float(DRIFT_BAND) * 100:g} percentage points of its "
                            "target weights: nothing to rebalance")
-    return _plan_trades(session, "rebalance", basket.name, owner, slippage_text, sells, buys, weth, weth, held, drift)
+    return _plan_trades(session, "rebalance", basket.name, owner, slippage_text, sells, buys, weth, weth, held, drift,
+                        max_impact_text)
 
 
 def _plan_trades(session: ChainSession, kind: str, basket_name: str, owner: str, slippage_text: str | None,
                  sells: list[tuple[Token, int]], buys: list[tuple[Token, Fraction]], sell_into: Token,
-                 weth: Token, held: dict[str, tuple[int, int]], drift: list[dict]) -> TradePlan:
+                 weth: Token, held: dict[str, tuple[int, int]], drift: list[dict],
+                 max_impact_text: str | None = None) -> TradePlan:
     client, network = session.client, session.network
     slippage_bps = parse_slippage(slippage_text)
-    max_impact = Fraction(str(session.store.get_setting(MAX_IMPACT_SETTING, str(DEFAULT_MAX_IMPACT_PCT)))) / 100
+    max_impact = impact_limit(session.store.get_setting(MAX_IMPACT_SETTING), max_impact_text)
     targets = [t.address for t, _ in sells] + [t.address for t, _ in buys] + [session.token("USDC").address]
     scan = scan_pools(client, network.factory, sell_into.address, weth.address, targets, owner,
                       network.swap_router, False)
@@ -237,9 +243,13 @@ def _plan_trades(session: ChainSession, kind: str, basket_name: str, owner: str,
     gas_price = fees.base_fee_per_gas + fees.max_priority_fee_per_gas
     fee_eth = Decimal((swap_gas + approval_gas) * gas_price) / Decimal(10**18)
     rows, value_in_usd, value_out_usd = [], Decimal(0), Decimal(0)
+    impacts, sold_usd = [], Decimal(0)  # for the warnings: (leg, impact %, value in USD); what is sold
     for leg, sim in zip(legs, simulated, strict=True):
         price_in = _usd_per_unit(session, scan, leg.token_in, weth, eth_usd)
         price_out = _usd_per_unit(session, scan, leg.token_out, weth, eth_usd)
+        impacts.append((f"{leg.token_in.symbol}->{leg.token_out.symbol}", impact_pct(leg.quote.price_impact),
+                        leg.quote.amount_in * price_in))
+        sold_usd += leg.quote.amount_in * price_in if leg.token_out.address == sell_into.address else 0
         value_in_usd += leg.quote.amount_in * price_in
         value_out_usd += leg.quote.amount_out * price_out
         rows.append({"sell": leg.token_in.symbol, "buy": leg.token_out.symbol,
@@ -264,7 +274,9 @@ def _plan_trades(session: ChainSession, kind: str, basket_name: str, owner: str,
                "simulation": {"ok": all(s >= min_out(leg.quote.amount_out, slippage_bps)
                                         for s, leg in zip(simulated, legs, strict=True)),
                               "amounts_out": [r["simulated_out"] for r in rows]},
-               "notes": notes}
+               "notes": notes,
+               "warnings": trade_warnings(impacts, slippage_bps, fee_usd, sold_usd or value_in_usd,
+                                          impact_pct(max_impact))}
     transactions, kinds = [], []
     for tx, kind_ in [(tx, "approve") for tx in approvals] + [(swap, kind)]:
         gas = int(client.estimate_gas(_rpc_tx_full(tx))) if kind_ == "approve" else swap_gas

@@ -11,7 +11,7 @@ from app.index.quotes import RouteQuote
 from app.inputs import parse_percent
 
 DEFAULT_SLIPPAGE_PCT = Decimal("0.5")
-DEFAULT_MAX_IMPACT_PCT = Decimal("3")
+DEFAULT_MAX_IMPACT_PCT = Decimal("15")  # Uniswap refuses above 15%; 5-15% needs confirmation (app.trade_warnings)
 MAX_SLIPPAGE_PCT = Decimal("50")
 
 
@@ -43,7 +43,8 @@ class LegChoice:
 
 def choose_route(symbol: str, quotes: list[RouteQuote | None], max_impact: Fraction,
                  pay_symbol: str) -> LegChoice:
-    """The route that delivers the most; a leg with no route or too much price impact is skipped."""
+    """The route that delivers the most; a leg with no route or a price impact above
+    ``max_impact`` (15% unless the setting or ``--max-impact`` says otherwise) is skipped."""
     usable = [q for q in quotes if q is not None and q.amount_out > 0]
     if not usable:
         return LegChoice(symbol, None, f"no Uniswap V3 pool with liquidity against {pay_symbol} or WETH")

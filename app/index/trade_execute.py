@@ -12,9 +12,10 @@ from app.index.execute import StaleQuote, received_by_token
 from app.index.preview import min_out
 from app.index.rebalance import TradePlan
 from app.session import ChainSession
+from app.trade_warnings import as_notes
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
-from app.tx.describe import describe_transaction
+from app.tx.describe.session import summary_for
 from app.units import format_units
 from wallet.prompts import Prompts
 from wallet.signer import Signer
@@ -34,11 +35,10 @@ def execute_trade_plan(session: ChainSession, plan: TradePlan, signer: Signer, p
         tx = {**tx, "nonce": next_nonce(client, journal, plan.sender)}
         if kind != "approve":
             simulate(client, tx)  # the approvals are mined now: the exact swap must still pass
-        summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
-                                       session.token_labels(),
-                                       notes=(f"{plan.kind.capitalize()} of '{plan.basket_name}': {len(plan.legs)} "
-                                              "swaps, each with its minimum enforced on chain.",) if kind != "approve" else (),
-                                       l1_fee_wei=session.l1_data_fee(tx))
+        summary = summary_for(session, tx, notes=(
+            f"{plan.kind.capitalize()} of '{plan.basket_name}': {len(plan.legs)} swaps, each with its minimum "
+            "enforced on chain.",) if kind != "approve" else (),
+            warnings=as_notes(plan.preview.get("warnings", [])) if kind != "approve" else ())
         entry = lifecycle.send(client, journal, signer, tx, session.chain_id, prompts, kind, summary)
         entries.append(entry)
         if entry.status != "confirmed":

@@ -3,7 +3,8 @@
 Every token is priced at the mid price of its deepest pool against USDC or WETH (all fee
 tiers), WETH at its deepest WETH/USDC pool, USDC at its $1 peg (stated as the source: the app
 does not pretend to measure it), the native coin as WETH, and a vault share as its
-``convertToAssets`` times the price of its asset.
+``previewRedeem`` of one share (what redeeming it pays, exit fee taken; ``convertToAssets``
+for a vault that does not answer it) times the price of its asset.
 
 Depth is the USD value of the pool's virtual reserve on the quote side (``L * sqrtP`` or
 ``L / sqrtP``): what a trade can move against before the price runs away.
@@ -80,7 +81,7 @@ def best_pool_price(reads: Iterable[PoolRead], token_decimals: int,
 def price_assets(assets: Iterable[Asset], reads: Iterable[PoolRead], share_prices: Mapping[str, int],
                  usdc: str | None, weth: str | None) -> dict[str, Price]:
     """USD price of each asset it can price (by address). ``share_prices`` maps a vault to the
-    assets (base units) one whole share converts to."""
+    assets (base units) redeeming one whole share pays."""
     assets = list(assets)
     by_token: dict[str, list[PoolRead]] = {}
     for read in reads:
@@ -110,5 +111,5 @@ def price_assets(assets: Iterable[Asset], reads: Iterable[PoolRead], share_price
             with localcontext(ACCOUNTING_CONTEXT):
                 per_share = Decimal(share_prices[asset.address]).scaleb(-decimals.get(asset.underlying, 18))
                 usd = per_share * underlying.usd
-            prices[asset.address] = Price(usd, f"ERC-4626 convertToAssets × {symbols.get(asset.underlying, '?')} price")
+            prices[asset.address] = Price(usd, f"ERC-4626 previewRedeem × {symbols.get(asset.underlying, '?')} price")
     return prices

@@ -26,6 +26,7 @@ _ETH_BALANCE = selector("getEthBalance(address)")
 _SLOT0 = selector("slot0()")
 _LIQUIDITY = selector("liquidity()")
 _CONVERT_TO_ASSETS = selector("convertToAssets(uint256)")
+_PREVIEW_REDEEM = selector("previewRedeem(uint256)")
 _ASSET = selector("asset()")
 _DECIMALS = selector("decimals()")
 _SYMBOL = selector("symbol()")
@@ -39,7 +40,7 @@ class ChainState:
     timestamp: int
     balances: dict[tuple[str, str], int]   # (account, asset address) -> base units
     pools: list[PoolRead]
-    share_prices: dict[str, int]           # vault -> asset base units per whole share
+    share_prices: dict[str, int]           # vault -> asset base units redeeming one whole share pays
 
 
 def portfolio_assets(session: ChainSession) -> list[Asset]:
@@ -105,7 +106,12 @@ def read_state(session: ChainSession, assets: Iterable[Asset], accounts: Iterabl
     for *_pair, pool in pool_keys:
         calls += [Call(pool, _SLOT0), Call(pool, _LIQUIDITY)]
     vaults = [a for a in assets if a.kind == "vault"]
-    calls += [Call(v.address, _CONVERT_TO_ASSETS + encode(["uint256"], [10**v.decimals])) for v in vaults]
+    # a share is worth what redeeming it pays: previewRedeem (exit fee taken), convertToAssets if
+    # the vault does not answer it. Per whole share, not of the held shares (the held amount is
+    # read in this same call, so it cannot be its argument): equal for a fee in percent.
+    for v in vaults:
+        one = encode(["uint256"], [10**v.decimals])
+        calls += [Call(v.address, _PREVIEW_REDEEM + one), Call(v.address, _CONVERT_TO_ASSETS + one)]
 
     results = session.client.multicall(calls, block)
     balances = {key: _word(r) for key, r in zip(balance_keys, results[2:], strict=False)}
@@ -116,8 +122,12 @@ def read_state(session: ChainSession, assets: Iterable[Asset], accounts: Iterabl
         if slot0.success and len(slot0.data) >= 32:
             pools.append(PoolRead(token, quote, fee, _word(slot0), _word(liquidity)))
     offset += 2 * len(pool_keys)
-    share_prices = {v.address: _word(r) for v, r in zip(vaults, results[offset:], strict=True)
-                    if r.success and len(r.data) >= 32}
+    share_prices = {}
+    for index, v in enumerate(vaults):
+        for r in results[offset + 2 * index:offset + 2 * index + 2]:
+            if r.success and len(r.data) >= 32:
+                share_prices[v.address] = _word(r)
+                break
     return ChainState(_word(results[0]), _word(results[1]), balances, pools, share_prices)
 
 

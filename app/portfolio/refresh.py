@@ -69,5 +69,5 @@ def _coingecko_prices(assets: list[Asset], onchain: dict[str, Price], url: str) 
                 and asset.underlying in onchain and onchain[asset.underlying].usd:
             ratio = onchain[asset.address].usd / onchain[asset.underlying].usd
             found[asset.address] = Price(ratio * found[asset.underlying].usd,
-                                         "ERC-4626 convertToAssets × CoinGecko asset price")
+                                         "ERC-4626 previewRedeem × CoinGecko asset price")
     return found

@@ -3,7 +3,8 @@ broadcast, so a crash at any point loses nothing and never sends twice under ano
 
 States: ``exported`` (an unsigned transaction written for air-gapped signing; no signature
 yet) -> ``signed`` (journaled, maybe not yet sent) -> ``pending`` (broadcast, no receipt)
--> ``confirmed`` | ``failed`` (reverted on chain) | ``replaced`` (another transaction with
+-> ``confirmed`` | ``failed`` (reverted on chain) | ``rejected`` (the node refused the bytes:
+never on chain, its nonce free again) | ``replaced`` (another transaction with
 the same nonce was mined, e.g. a speed-up or cancel) | ``dropped`` (the node no longer knows
 it and its nonce was used by something else outside the app).
 """
@@ -18,7 +19,7 @@ from typing import Any
 from app.store import Store
 
 OPEN_STATES = ("signed", "pending")
-FINAL_STATES = ("confirmed", "failed", "replaced", "dropped")
+FINAL_STATES = ("confirmed", "failed", "rejected", "replaced", "dropped")
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,20 @@ class Journal:
     def record_signed(self, account: str, kind: str, nonce: int, tx_hash: str,
                       unsigned: dict[str, Any], signed_raw: str, summary: dict[str, Any] | None = None,
                       replaces_id: int | None = None) -> int:
-        """Write a signed transaction (status ``signed``) and commit before returning."""
+        """Write a signed transaction (status ``signed``) and commit before returning. The same
+        bytes signed again after the node ``rejected`` them (same nonce and content, so the same
+        hash) reopen that entry rather than adding a second one."""
         now = int(time.time())
         db = self.store.db
         with self.store.lock, db.conn:
+            row = db.execute("SELECT id FROM transactions WHERE chain_id = ? AND genesis_hash = ? AND tx_hash = ?"
+                             " AND status = 'rejected'", [self.chain.chain_id, self.chain.genesis_hash, tx_hash]
+                             ).fetchone()
+            if row is not None:
+                db.execute("UPDATE transactions SET status = 'signed', kind = ?, error = NULL, updated_at = ?,"
+                           " summary_json = ? WHERE id = ?",
+                           [kind, now, json.dumps(summary, default=str) if summary is not None else None, row[0]])
+                return int(row[0])
             cursor = db.execute(
                 "INSERT INTO transactions (chain_id, genesis_hash, account_address, kind, status,"
                 " nonce, tx_hash, unsigned_json, signed_raw, created_at, updated_at, replaces_id,"

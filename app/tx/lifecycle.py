@@ -16,10 +16,17 @@ from typing import Any
 from hexbytes import HexBytes
 
 from app.chain.client import ChainClient
-from app.errors import BasketryError, ChainError, UserCancelled
+from app.errors import (
+    BasketryError,
+    ChainError,
+    PrivateSubmissionFailed,
+    PrivateSubmissionUnreachable,
+    UserCancelled,
+)
 from app.tx.builder import simulate
 from app.tx.fees import Fees, bumped, suggest_fees
 from app.tx.journal import Journal, JournalEntry
+from app.tx.submission import PrivateRoute, send_raw, with_route_note
 from wallet.prompts import Prompts, SigningSummary
 from wallet.signer import Signer
 
@@ -48,18 +55,27 @@ def sign_and_journal(signer: Signer, tx: dict[str, Any], chain_id: int, journal:
     return journal.get(entry_id)
 
 
-def broadcast(client: ChainClient, journal: Journal, entry: JournalEntry) -> None:
-    """Send the journaled bytes. "Already known" counts as sent."""
+def broadcast(client: ChainClient, journal: Journal, entry: JournalEntry) -> PrivateRoute | None:
+    """Send the journaled bytes, through the network's private submission RPC if it has one
+    (app.tx.submission; returned), else its RPC. "Already known" counts as sent. A private
+    endpoint that cannot be reached leaves the entry ``signed`` (sent again, privately, by the
+    next recovery); any other refusal makes it ``rejected``: never on chain, so the journal's
+    nonce floor leaves its nonce free for the next transaction."""
+    route = None
     try:
-        client.send_raw_transaction(entry.signed_raw)
+        route = send_raw(client, entry.signed_raw)
+    except PrivateSubmissionUnreachable as exc:
+        journal.set_status(entry.id, "signed", error=str(exc))
+        raise
     except ChainError as exc:
         text = str(exc).lower()
         if "already known" not in text and "already imported" not in text:
-            journal.set_status(entry.id, "failed", error=str(exc))
+            journal.set_status(entry.id, "rejected", error=str(exc))
             raise
     journal.set_status(entry.id, "pending")
-    log.info("broadcast %s", entry.tx_hash)
+    log.info("broadcast %s%s", entry.tx_hash, f" privately via {route.host}" if route else "")
     _failpoint("after_broadcast")
+    return route
 
 
 def wait_for_final(client: ChainClient, journal: Journal, entry: JournalEntry,
@@ -93,6 +109,7 @@ def finalise(journal: Journal, entry: JournalEntry, receipt: dict[str, Any]) -> 
 def send(client: ChainClient, journal: Journal, signer: Signer, tx: dict[str, Any], chain_id: int,
          prompts: Prompts, kind: str, summary: SigningSummary, wait: bool = True) -> JournalEntry:
     """The whole path for one transaction already built and simulated by the caller."""
+    summary = with_route_note(summary, client)  # "sent privately via …" when it is
     entry = sign_and_journal(signer, tx, chain_id, journal, prompts, kind, summary)
     broadcast(client, journal, journal.get(entry.id))
     return wait_for_final(client, journal, entry) if wait else journal.get(entry.id)
@@ -120,7 +137,10 @@ def recover_open_entries(client: ChainClient, journal: Journal) -> list[JournalE
                                error="another transaction with the same nonce was mined")
             log.warning("dropped %s: nonce %s used by another transaction", entry.tx_hash, entry.nonce)
         else:
-            broadcast(client, journal, entry)
+            try:
+                broadcast(client, journal, entry)
+            except PrivateSubmissionFailed as exc:  # still signed (unreachable) or failed: the
+                log.warning("not resent %s: %s", entry.tx_hash, exc)  # session opens all the same
         changed.append(entry.id)
     return [journal.get(entry_id) for entry_id in changed]
 

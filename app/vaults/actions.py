@@ -22,14 +22,18 @@ from app.index.routers import encode_erc20_approve
 from app.index.routing import parse_slippage
 from app.inputs import parse_units
 from app.session import ChainSession
+from app.trade_warnings import as_notes, fee_warnings, slippage_warnings
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
-from app.tx.describe import describe_transaction
+from app.tx.describe.session import summary_for
 from app.tx.fees import suggest_fees
 from app.units import format_units
 from app.vaults.apy import trailing_apy
+from app.vaults.deposit_guard import check_before_send, refuse_unsafe_plan
+from app.vaults.fees import measured_fees
 from app.vaults.liquidity import refuse_all_text
 from app.vaults.reader import VaultInfo, read_vault, samples
+from app.vaults.share_price_guard import DepositState, deposit_flags
 from wallet.prompts import Prompts
 from wallet.signer import MAX_TX_GAS, Signer
 
@@ -50,6 +54,9 @@ class VaultPlan:
     kinds: list[str]
     preview: dict
     all_shares: bool = False
+    slippage_bps: int = 0              # deposit: the tolerance the minimum was made with
+    quote_id: int | None = None        # deposit: the stored quote its minimum comes from
+    reference_price: int | None = None  # deposit: the share price checked against (None: info's)
 
 
 def asset_usd(session: ChainSession, asset: str, decimals: int) -> tuple[Decimal, Decimal]:
@@ -93,9 +100,11 @@ def plan_deposit(session: ChainSession, vault: str, amount_text: str, slippage_t
     override = {info.asset: {"stateDiff": {slot: "0x" + amount.to_bytes(32, "big").hex()}}}
     preview_call = {"to": info.address, "data": "0x" + (selector("previewDeposit(uint256)")
                                                          + encode(["uint256"], [amount])).hex()}
+    convert_call = {"to": info.address, "data": "0x" + (selector("convertToShares(uint256)")
+                                                        + encode(["uint256"], [amount])).hex()}
     results = client.batch([("eth_call", [preview_call, "latest"]), ("eth_estimateGas", [approve]),
                             ("eth_estimateGas", [deposit, "latest", override]),
-                            ("eth_call", [deposit, "latest", override])])
+                            ("eth_call", [deposit, "latest", override]), ("eth_call", [convert_call, "latest"])])
     for result in results:
         if isinstance(result, BasketryError):
             raise ChainError(f"the deposit would fail: {result}")
@@ -108,8 +117,15 @@ def plan_deposit(session: ChainSession, vault: str, amount_text: str, slippage_t
     kinds = ["approve", "vault_deposit"]
     transactions = [_finish(tx, gas, fees, session.chain_id) for tx, gas in zip(txs, (approve_gas, deposit_gas), strict=True)]
     preview = _preview(session, info, "deposit", amount, shares, min_shares, slippage_bps,
-                       approve_gas + deposit_gas, fees, simulated, approve_gas, _l1_fee(session, transactions))
-    return VaultPlan("vault_deposit", info, owner, amount, shares, min_shares, transactions, kinds, preview)
+                       approve_gas + deposit_gas, fees, simulated, approve_gas, _l1_fee(session, transactions),
+                       transactions)
+    preview["fees"] = measured_fees(int(results[4], 16), shares, info.share_price, info.probe_redeem,
+                                    info.fees).as_json()  # entry fee at this amount
+    preview.setdefault("warnings", []).extend(deposit_flags(DepositState(
+        info.symbol, info.decimals, info.asset_symbol, info.asset_decimals, info.total_supply, info.total_assets,
+        info.share_price, amount, shares, info.timestamp), samples(session, info.address)))
+    return VaultPlan("vault_deposit", info, owner, amount, shares, min_shares, transactions, kinds, preview,
+                     slippage_bps=slippage_bps)
 
 
 def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, owner: str,
@@ -146,31 +162,41 @@ def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, ow
     fees = suggest_fees(session.client)
     transactions = [_finish(tx, gas, fees, session.chain_id)]
     preview = _preview(session, info, "withdraw", amount, shares, shares, 0, gas, fees, None, 0,
-                       _l1_fee(session, transactions))
+                       _l1_fee(session, transactions), transactions)
+    preview["fees"] = _exit_fees(session, info, shares)
     preview["position"] = position(session, info, owner)
     preview["withdrawable"] = {**free.as_json(), "text": free.text()}
     return VaultPlan("vault_withdraw", info, owner, amount, shares, shares, transactions,
                      ["vault_withdraw"], preview, all_shares=amount_text is None and shares == info.shares)
 
 
-def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, prompts: Prompts) -> dict[str, Any]:
+def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, prompts: Prompts,
+                       accept_share_price: bool = False) -> dict[str, Any]:
+    """Send the plan. A deposit is refused (nothing sent) with no minimum or expected shares, with
+    share-price flags not accepted, and when, right before the approval and again right before
+    the deposit, it would give fewer shares than the minimum or the share price moved past the
+    tolerance (app/vaults/deposit_guard.py)."""
     client, journal, store = session.client, session.journal, session.store
+    if plan.kind == "vault_deposit":
+        refuse_unsafe_plan(plan, accept_share_price)
+        check_before_send(session, plan)
     with store.lock, store.db.conn:
         preview_id = int(store.db.execute(
             "INSERT INTO previews (chain_id, genesis_hash, kind, created_at, block, preview_json)"
             " VALUES (?, ?, ?, ?, ?, ?)", [session.chain_id, session.connection.genesis_hash, plan.kind,
                                           int(time.time()), plan.info.block, json.dumps(plan.preview)]).lastrowid)
     entries = []
+    prices, vaults = vault_prices(session, plan.info), vault_labels(plan.info)
     for tx, kind in zip(plan.transactions, plan.kinds, strict=True):
         tx = {**tx, "nonce": next_nonce(client, journal, plan.owner)}
         if kind == "vault_deposit":  # ERC-4626 deposit has no minimum: check right before sending
+            check_before_send(session, plan, approval_sent=bool(entries))
             shares = int.from_bytes(simulate(client, tx)[:32], "big")
             if shares < plan.min_shares:
                 raise InvalidInput(f"the deposit would give {format_units(shares, plan.info.decimals)} shares, below "
                                    f"the minimum {format_units(plan.min_shares, plan.info.decimals)}: not sent")
-        summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
-                                       {**session.token_labels(), plan.info.asset: (plan.info.asset_symbol, plan.info.asset_decimals)},
-                                       l1_fee_wei=session.l1_data_fee(tx))
+        summary = summary_for(session, tx, prices=prices, vaults=vaults,
+                              warnings=as_notes(plan.preview.get("warnings", [])) if kind != "approve" else ())
         entry = lifecycle.send(client, journal, signer, tx, session.chain_id, prompts, kind, summary)
         entries.append(entry)
         if entry.status != "confirmed":
@@ -184,6 +210,22 @@ def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, p
         store.db.execute("UPDATE previews SET realized_json = ?, transaction_id = ? WHERE id = ?",
                          [json.dumps(realised), final.id, preview_id])
     return realised
+
+
+def vault_prices(session: ChainSession, info: VaultInfo) -> dict:
+    """USD per whole asset, share and native coin, at the pools' mids (for the signing summary)."""
+    from app.tx.describe.amounts import NATIVE_ADDRESS
+
+    usd, eth_usd = asset_usd(session, info.asset, info.asset_decimals)
+    share_usd = Decimal(info.share_price) / Decimal(10**info.asset_decimals) * usd
+    return {info.asset: usd, info.address: share_usd, NATIVE_ADDRESS: eth_usd}
+
+
+def vault_labels(info: VaultInfo) -> dict:
+    from app.tx.describe.names import VaultLabel
+
+    return {info.address: VaultLabel(info.name, info.symbol, info.decimals, info.asset, info.asset_symbol,
+                                     info.asset_decimals)}
 
 
 def _record(session: ChainSession, plan: VaultPlan, entry) -> dict[str, Any]:
@@ -247,9 +289,11 @@ def position(session: ChainSession, info: VaultInfo, owner: str) -> dict[str, An
         " account_address = ? AND token_address = ? AND CAST(remaining AS INTEGER) > 0",
         [session.chain_id, session.connection.genesis_hash, to_checksum_address(owner), info.address]).fetchall()
     cost = sum(int(c or 0) * int(r) // int(q) for q, r, c in rows)
-    value = info.shares * info.share_price // 10**info.decimals
+    value = info.position_value  # what redeem pays now: previewRedeem(shares), the exit fee taken
+    before_fee = info.shares * info.share_price // 10**info.decimals
     free = info.withdrawable()
     return {"shares": format_units(info.shares, info.decimals), "value": format_units(value, info.asset_decimals),
+            "exit_fee": format_units(max(before_fee - value, 0), info.asset_decimals),
             **free.as_json(), "withdrawable_text": free.text() if free.limited else None,
             "cost_basis": format_units(cost, info.asset_decimals),
             "accrued_yield": (format_units(value - cost, info.asset_decimals) if value >= cost
@@ -259,8 +303,11 @@ def position(session: ChainSession, info: VaultInfo, owner: str) -> dict[str, An
 
 def _preview(session: ChainSession, info: VaultInfo, action: str, amount: int, shares: int, min_shares: int,
              slippage_bps: int, gas: int, fees, simulated: int | None, approve_gas: int,
-             l1_fee_wei: int = 0) -> dict[str, Any]:
+             l1_fee_wei: int = 0, transactions: list[dict] = ()) -> dict[str, Any]:
+    from app.tx.describe.amounts import fee_figure, max_fee_wei
+
     usd, eth_usd = asset_usd(session, info.asset, info.asset_decimals)
+    max_fee = fee_figure(max_fee_wei(list(transactions)), l1_fee_wei, session.network.native_symbol, eth_usd)
     gas_price = fees.base_fee_per_gas + fees.max_priority_fee_per_gas
     l1_eth = Decimal(l1_fee_wei) / Decimal(10**18)
     fee_eth = Decimal(gas * gas_price) / Decimal(10**18) + l1_eth
@@ -289,9 +336,23 @@ def _preview(session: ChainSession, info: VaultInfo, action: str, amount: int, s
             "network_fee": {"gas": gas, "approval_gas": approve_gas, "eth": str(fee_eth.quantize(Decimal("0.000000001"))),
                             "native_symbol": session.network.native_symbol,
                             "usd": str(fee_usd.quantize(Decimal("0.01"))),
-                            "l1_data_fee_eth": str(l1_eth.quantize(Decimal("0.000000001"))) if l1_fee_wei else None},
-            "apy": apy.as_json(), "fees": info.fees or "not disclosed on-chain", "pnl_preview": pnl,
-            "block": info.block}
+                            "l1_data_fee_eth": str(l1_eth.quantize(Decimal("0.000000001"))) if l1_fee_wei else None,
+                            # the signing summaries' max fee, the same figure (gas limit × max fee + L1)
+                            "max_wei": max_fee.total_wei, "max_eth": max_fee.exact.split(" ")[0],
+                            "max_display": max_fee.display},
+            "apy": apy.as_json(), "fees": info.fees_measured.as_json(), "pnl_preview": pnl,
+            "block": info.block,
+            "warnings": (slippage_warnings(slippage_bps) if action == "deposit" else [])
+            + fee_warnings(fee_usd, amount_usd)}
+
+
+def _exit_fees(session: ChainSession, info: VaultInfo, shares: int) -> dict[str, Any]:
+    """The vault's fees with the exit fee measured at these shares (convertToAssets vs previewRedeem)."""
+    calls = [{"to": info.address, "data": "0x" + (selector(sig) + encode(["uint256"], [shares])).hex()}
+             for sig in ("convertToAssets(uint256)", "previewRedeem(uint256)")]
+    results = session.client.batch([("eth_call", [call, "latest"]) for call in calls])
+    gross, net = (None if isinstance(r, BasketryError) else int(r, 16) for r in results)
+    return measured_fees(info.probe_shares, info.probe_deposit, gross, net, info.fees).as_json()
 
 
 def _l1_fee(session: ChainSession, transactions: list[dict]) -> int:

@@ -40,10 +40,13 @@ class Withdrawable:
 
 
 def withdrawable(shares: int, share_price: int, share_decimals: int, max_withdraw: int,
-                 max_redeem: int | None, asset_decimals: int, asset_symbol: str) -> Withdrawable:
+                 max_redeem: int | None, asset_decimals: int, asset_symbol: str,
+                 value: int | None = None) -> Withdrawable:
     """``share_price`` = assets per 10**share_decimals shares; ``max_redeem`` None when the vault
-    does not answer maxRedeem (then only maxWithdraw counts)."""
-    value = shares * share_price // 10**share_decimals
+    does not answer maxRedeem (then only maxWithdraw counts); ``value``: what redeeming every
+    share pays (previewRedeem, exit fee included) when known, else shares x share price."""
+    if value is None:
+        value = shares * share_price // 10**share_decimals
     assets_now = min(max_withdraw, value)
     shares_now = shares if max_redeem is None else min(max_redeem, shares)
     if max_redeem is None and assets_now < value and value:

@@ -1,5 +1,10 @@
-"""Reading an ERC-4626 vault (and checking it is one) in one Multicall3 call; every read is
-stored as a share-price sample."""
+"""Reading an ERC-4626 vault (and checking it is one) in one Multicall3 call, then its asset's
+side and the fee probes in a second; every read is stored as a share-price sample.
+
+Fees are measured, not looked up: the entry fee is what ``previewDeposit`` gives below
+``convertToShares`` for the same assets, the exit fee what ``previewRedeem`` pays below
+``convertToAssets`` for the same shares (both probed at 10**decimals units), and a position is
+worth what ``previewRedeem`` of its shares pays (see app/vaults/fees.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from app.chain.multicall import MULTICALL3_ADDRESS, Call
 from app.errors import InvalidInput
 from app.inputs import parse_address
 from app.session import ChainSession
+from app.vaults.fees import VaultFees, measured_fees
 from app.vaults.liquidity import Withdrawable, withdrawable
 
 # The interface the issue requires; a contract missing any of these is not accepted.
@@ -45,11 +51,30 @@ class VaultInfo:
     block: int
     timestamp: int
     max_redeem: int | None = None  # maxRedeem(owner) in shares; None: the vault does not answer it
+    # the fee probes at 10**decimals units (None: the vault did not answer), and the position's
+    # redeem value: previewRedeem(shares) (None: not read, then shares x share price)
+    probe_shares: int | None = None        # convertToShares(10**decimals assets)
+    probe_deposit: int | None = None       # previewDeposit(10**decimals assets)
+    probe_redeem: int | None = None        # previewRedeem(10**decimals shares); share_price is convertToAssets
+    redeem_value: int | None = None
+
+    @property
+    def fees_measured(self) -> VaultFees:
+        """Entry and exit fees as the vault's own previews charge them (see app/vaults/fees.py)."""
+        return measured_fees(self.probe_shares, self.probe_deposit, self.share_price, self.probe_redeem,
+                             self.fees)
+
+    @property
+    def position_value(self) -> int:
+        """What redeeming every share of the owner pays now (previewRedeem), in asset base units."""
+        if self.redeem_value is not None:
+            return self.redeem_value
+        return self.shares * self.share_price // 10**self.decimals
 
     def withdrawable(self) -> Withdrawable:
         """What of the owner's position can be withdrawn now (maxWithdraw/maxRedeem)."""
         return withdrawable(self.shares, self.share_price, self.decimals, self.max_withdraw, self.max_redeem,
-                            self.asset_decimals, self.asset_symbol)
+                            self.asset_decimals, self.asset_symbol, value=self.redeem_value)
 
 
 def read_vault(session: ChainSession, address: str, owner: str) -> VaultInfo:
@@ -83,15 +108,21 @@ def read_vault(session: ChainSession, address: str, owner: str) -> VaultInfo:
     block, timestamp = _int(results[-2]), _int(results[-1])
     redeem = results[-3]
     max_redeem = _int(redeem) if redeem.success and len(redeem.data) >= 32 else None
-    # the asset's side, and the price of exactly one share
+    # the asset's side, the price of exactly one share, the fee probes and the position's value
+    unit, shares = 10**decimals, _int(words["balanceOf"])
     asset_calls = [Call(asset, _call("decimals()", [])), Call(asset, _call("symbol()", [])),
                    Call(asset, _call("balanceOf(address)", [owner])),
-                   Call(address, _call("convertToAssets(uint256)", [10**decimals]))]
+                   Call(address, _call("convertToAssets(uint256)", [unit])),
+                   Call(address, _call("convertToShares(uint256)", [unit])),
+                   Call(address, _call("previewDeposit(uint256)", [unit])),
+                   Call(address, _call("previewRedeem(uint256)", [unit])),
+                   Call(address, _call("previewRedeem(uint256)", [shares]))]
     a = session.client.multicall(asset_calls)
     info = VaultInfo(address, _text(words["name()"]), _text(words["symbol()"]), decimals, asset, _text(a[1]),
                      _int(a[0]), _int(words["totalAssets()"]), _int(words["totalSupply()"]), _int(a[3]),
                      _int(words["maxDeposit(address)"]), _int(words["maxWithdraw(address)"]),
-                     _int(words["balanceOf"]), _int(a[2]), fees, block, timestamp, max_redeem)
+                     shares, _int(a[2]), fees, block, timestamp, max_redeem,
+                     _maybe(a[4]), _maybe(a[5]), _maybe(a[6]), _maybe(a[7]) if shares else 0)
     record_sample(session, info)
     return info
 
@@ -123,6 +154,10 @@ def _call(signature: str, args: list) -> bytes:
 
 def _int(result) -> int:
     return int.from_bytes(result.data[:32], "big") if result.success and len(result.data) >= 32 else 0
+
+
+def _maybe(result) -> int | None:
+    return _int(result) if result.success and len(result.data) >= 32 else None
 
 
 def _text(result) -> str:

@@ -52,6 +52,32 @@ def test_index_buy_with_eth_and_usdc_shows_realised_next_to_predicted(cli):
         assert all(t["explorer_url"] is None for t in listed)
 
 
+def test_index_buy_json_carries_the_signing_summaries(cli):
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    run = cli("index", "buy", "BTC/ETH 60/40", "--amount", "500", "--pay", "USDC", "--yes",
+              "--password-stdin", stdin=PASSWORD + "\n")
+    bought = out(run)
+    approve, swap = bought["signing_summaries"]
+    # stderr: one JSON object per summary, the same as in the output
+    lines = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
+    assert [line["signing_summary"] for line in lines] == [approve, swap]
+    assert approve["actions"][0]["kind"] == "approve" and approve["to_name"] == "USDC token"
+    assert approve["actions"][0]["parties"]["spender"]["name"] == "Uniswap SwapRouter02"
+    assert approve["actions"][0]["amounts"]["amount"]["display"] == "500 USDC ($500.00)"
+    assert swap["to_name"] == "Uniswap SwapRouter02" and swap["warnings"] == []
+    assert [a["kind"] for a in swap["actions"]] == ["swap", "swap"]
+    for action, leg in zip(swap["actions"], bought["legs"], strict=True):
+        assert action["amounts"]["min_out"]["symbol"] == leg["symbol"]
+        assert Decimal(action["amounts"]["min_out"]["units"]) == Decimal(leg["min_out"])
+    changes = {(c["direction"], c["amount"]["symbol"]): c["amount"] for c in swap["balance_changes"]}
+    assert changes[("out", "USDC")]["units"] == "500"
+    for leg in bought["legs"]:  # what the simulation said arrives is what arrived
+        assert Decimal(changes[("in", leg["symbol"])]["units"]) == Decimal(leg["received"])
+    fee = swap["fee"]
+    assert set(fee) >= {"display", "exact", "total_wei", "gas_wei", "usd"} and fee["display"].endswith(")")
+    assert int(bought["preview"]["network_fee"]["max_wei"]) == int(approve["fee"]["total_wei"]) + int(fee["total_wei"])
+
+
 def test_index_errors_are_one_line(cli):
     cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
     result = cli("index", "quote", "Top 10", "--amount", "0", check=False)
@@ -99,3 +125,23 @@ def test_a_large_quote_splits_legs_and_no_split_turns_it_off(cli):
     assert "split: " in lines[at]
     for part, line in zip(link["parts"], lines[at + 1:at + 1 + len(link["parts"])], strict=True):
         assert line.split()[0] == part["share_pct"] + "%" and part["route"] in line
+
+
+def test_a_buy_held_to_its_quote(cli):
+    """`index quote` stores its preview (quote_id); `index buy --quote` refuses other inputs and a
+    quote whose minimums a moved price no longer meets, and buys when nothing moved."""
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    basket = ("index", "buy", "BTC/ETH 60/40", "--pay", "ETH", "--yes", "--password-stdin")
+    quote = out(cli("index", "quote", "BTC/ETH 60/40", "--amount", "1", "--pay", "ETH"))
+    other = cli(*basket, "--amount", "2", "--quote", str(quote["quote_id"]), stdin=PASSWORD + "\n", check=False)
+    assert other.returncode != 0 and "amount in 2 (quoted: 1)" in out(other)["error"]
+    honest = out(cli(*basket, "--amount", "1", "--quote", str(quote["quote_id"]), stdin=PASSWORD + "\n"))
+    assert honest["status"] == "confirmed"
+    # someone else's big buy moves WBTC's price: the quote's minimums no longer hold
+    quote = out(cli("index", "quote", "BTC/ETH 60/40", "--amount", "1", "--pay", "ETH"))
+    cli(*basket, "--amount", "50", stdin=PASSWORD + "\n")
+    sent = len(out(cli("activity"))["transactions"])
+    moved = cli(*basket, "--amount", "1", "--quote", str(quote["quote_id"]), stdin=PASSWORD + "\n", check=False)
+    assert moved.returncode != 0
+    assert f"since quote {quote['quote_id']}" in out(moved)["error"] and "nothing sent; quote again" in out(moved)["error"]
+    assert "WBTC" in out(moved)["error"] and len(out(cli("activity"))["transactions"]) == sent

@@ -25,11 +25,21 @@ def test_vault_round_trip_from_the_cli(cli):
     deposited = out(cli("vault", "deposit", "dvUSDC", "--amount", "1000", "--yes", "--password-stdin",
                         stdin=PASSWORD + "\n"))
     assert deposited["status"] == "confirmed" and deposited["shares_received"] == quote["expected_shares"]
+    approve, deposit = deposited["signing_summaries"]
+    assert approve["actions"][0]["amounts"]["amount"]["display"] == "1,000 USDC ($1,000.00)"
+    assert deposit["actions"][0]["kind"] == "deposit" and deposit["to_name"].startswith("vault ")
+    assert deposit["actions"][0]["amounts"]["assets"]["display"] == "1,000 USDC ($1,000.00)"
+    assert {(c["direction"], c["amount"]["symbol"]) for c in deposit["balance_changes"]} == {("out", "USDC"), ("in", "dvUSDC")}
+    assert int(deposited["preview"]["network_fee"]["max_wei"]) == sum(int(s["fee"]["total_wei"]) for s in (approve, deposit))
     advance_time(cli.chain, 10 * 86400)
     listed = {v["asset"]: v for v in out(cli("vault", "list"))["vaults"]}["USDC"]
     assert Decimal(listed["position"]["accrued_yield"]) > 0 and listed["apy"]["value_pct"] is not None
     withdrawn = out(cli("vault", "withdraw", "dvUSDC", "--all", "--yes", "--password-stdin", stdin=PASSWORD + "\n"))
     assert withdrawn["status"] == "confirmed" and Decimal(withdrawn["realized_yield"]) > 0
+    [redeem] = withdrawn["signing_summaries"]
+    assert redeem["actions"][0]["kind"] == "redeem" and redeem["actions"][0]["amounts"]["shares"]["symbol"] == "dvUSDC"
+    received = {c["amount"]["symbol"]: c for c in redeem["balance_changes"] if c["direction"] == "in"}
+    assert Decimal(received["USDC"]["amount"]["units"]) > 1000
     kinds = [t["kind"] for t in out(cli("activity"))["transactions"]]
     assert kinds == ["vault_withdraw", "vault_deposit", "approve"]
 

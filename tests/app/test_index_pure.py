@@ -76,7 +76,10 @@ def test_preview_arithmetic_on_a_hand_computed_case():
     assert leg["lp_fee_usd"] == "6.00" and leg["price_impact_bps"] == "20.06"
     assert preview.network_fee == {"gas": 100_000, "gas_limit": 100_000, "approval_gas": 0, "eth": "0.001000000",
                                    "native_symbol": "ETH", "max_eth": "0.002000000", "usd": "2.00",
-                                   "gas_price_gwei": "10.0000", "l1_data_fee_eth": None, "l1_data_fee_usd": None}
+                                   "gas_price_gwei": "10.0000", "l1_data_fee_eth": None, "l1_data_fee_usd": None,
+                                   # the signing summary's figure: 100,000 gas x 20 gwei, rounded up for people
+                                   "max_wei": "2000000000000000", "max_display": "0.002 ETH ($4.00)",
+                                   "max_usd": "4.00"}
     assert preview.pnl_preview["cost_usd"] == "2002.00"
     assert preview.pnl_preview["immediate_usd"] == "-12.00"
     assert preview.pnl_preview["break_even_move_pct"] == "0.603"

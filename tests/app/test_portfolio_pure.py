@@ -56,7 +56,7 @@ def test_weth_through_usdc_a_token_through_weth_the_native_coin_and_a_vault_shar
     assert round(prices[WETH].usd, 6) == 3000 and round(prices[NATIVE_ADDRESS].usd, 6) == 3000
     assert round(prices[HIGH].usd, 6) == 30
     assert prices[USDC].usd == 1 and "assumed" in prices[USDC].source
-    assert prices[vault].usd == Decimal("1.05") and "convertToAssets" in prices[vault].source
+    assert prices[vault].usd == Decimal("1.05") and "previewRedeem" in prices[vault].source
 
 
 BOOK = PriceBook({USDC: [(0, Decimal(1), "peg")], NATIVE_ADDRESS: [(0, Decimal(2000), "pool"),

@@ -41,7 +41,10 @@ def test_deposit_yield_and_withdraw_everything(session, chain, buyer, deployment
     plan = plan_deposit(session, vault, "1000", "0.5", buyer.address)
     preview = plan.preview
     assert preview["expected_shares"] == preview["simulated_shares"] and Decimal(preview["min_shares"]) < Decimal(preview["expected_shares"])
-    assert preview["fees"] == "not disclosed on-chain" and preview["limits"]["max_deposit"] == "no limit"
+    assert preview["fees"]["entry_pct"] == preview["fees"]["exit_pct"] == "0" and preview["limits"]["max_deposit"] == "no limit"
+    assert preview["fees"]["text"].startswith("none charged on-chain (previewDeposit = convertToShares")
+    # the demo vault is empty: its first deposit is noted, not refused
+    assert [w["code"] for w in preview["warnings"]] == ["first_deposit"] and preview["warnings"][0]["level"] == "warn"
     assert preview["apy"]["value_pct"] is None and "not enough history" in preview["apy"]["note"]
     assert preview["network_fee"]["approval_gas"] > 0 and preview["network_fee"]["gas"] > preview["network_fee"]["approval_gas"]
     done = execute_vault_plan(session, plan, buyer, AutoApprovePrompts())

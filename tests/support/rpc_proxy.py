@@ -1,5 +1,7 @@
-"""A tiny JSON-RPC proxy for tests: counts requests and methods, and can drop connections
-or add latency, in front of a real node. Loopback only; stops with the test."""
+"""A tiny JSON-RPC proxy for tests: counts requests and methods, records the raw transactions
+sent through it, and can drop connections, add latency or refuse sends, in front of a real
+node. Loopback only; stops with the test. As a private submission relay (Flashbots Protect
+style) it forwards ``eth_sendRawTransaction`` to the node like any other request."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ class RpcProxy:
         self.requests = 0           # HTTP round trips
         self.methods: Counter[str] = Counter()
         self.drop_next = 0          # close this many connections without answering
+        self.raw_transactions: list[str] = []  # eth_sendRawTransaction's params, in order
+        self.refuse_sends: str | None = None   # answer sends with this JSON-RPC error, not forwarded
         self._lock = threading.Lock()
         proxy = self
 
@@ -29,6 +33,10 @@ class RpcProxy:
                     proxy.requests += 1
                     for item in payload if isinstance(payload, list) else [payload]:
                         proxy.methods[item["method"]] += 1
+                        if item["method"] == "eth_sendRawTransaction":
+                            proxy.raw_transactions.append(item["params"][0])
+                    refuse = proxy.refuse_sends if not isinstance(payload, list) and \
+                        payload["method"] == "eth_sendRawTransaction" else None
                     drop = proxy.drop_next > 0
                     proxy.drop_next -= 1 if drop else 0
                 if drop:
@@ -37,10 +45,14 @@ class RpcProxy:
                     return
                 if proxy.latency:
                     time.sleep(proxy.latency)
-                request = urllib.request.Request(proxy.upstream, data=body,
-                                                 headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    answer = response.read()
+                if refuse is not None:
+                    answer = json.dumps({"jsonrpc": "2.0", "id": payload.get("id"),
+                                         "error": {"code": -32000, "message": refuse}}).encode()
+                else:
+                    request = urllib.request.Request(proxy.upstream, data=body,
+                                                     headers={"Content-Type": "application/json"})
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        answer = response.read()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
@@ -66,3 +78,4 @@ class RpcProxy:
         with self._lock:
             self.requests = 0
             self.methods.clear()
+            self.raw_transactions.clear()

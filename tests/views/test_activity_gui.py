@@ -63,7 +63,7 @@ def test_replace_a_pending_transaction(qtbot, pages, wallet_context, demo_key, p
     before = chain.balance(RECIPIENT)
     confirm_and_unlock(answerer)
     notes = []
-    answerer.handlers.insert(0, (SigningDialog, lambda d: (notes.append(d.summary.notes),
+    answerer.handlers.insert(0, (SigningDialog, lambda d: (notes.append(d.summary.warnings),
                                                            d.confirm_button.click())))
     send = send_pending(qtbot, accounts, answerer)
     qtbot.waitUntil(lambda: [e.status for e in activity.model.entries()] == ["pending"], timeout=10_000)

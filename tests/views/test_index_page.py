@@ -184,14 +184,27 @@ def test_buy_with_500_usdc_approval_then_swap(qtbot, page, wallet_context, demo_
     assert page.model.headerData(LegsModel.AMOUNT_IN, Qt.Orientation.Horizontal) == "Pay (USDC)"
     assert "approval" in page.panel.values["gas"].toolTip()
     assert "two transactions" in page.stage.text()
-    summaries = []
-    answerer.on(SigningDialog, lambda d: (summaries.append(d.summary), d.confirm_button.click()))
+    summaries, shown = [], []
+    answerer.on(SigningDialog, lambda d: (summaries.append(d.summary), shown.append(
+        {key: (label.text(), label.styleSheet()) for key, label in d.fields.items()}), d.confirm_button.click()))
     confirm_and_unlock(answerer)
     usdc_before = erc20_balance(chain, usdc.address, demo_address)
     before = {leg.address: erc20_balance(chain, leg.address, demo_address) for leg in plan.legs}
     result = buy(qtbot, page)
     assert answerer.seen == ["UnlockDialog", "SigningDialog", "SigningDialog"]
     assert summaries[0].method.startswith("approve") and summaries[1].to != summaries[0].to
+    # what the dialogs showed: the approval names its spender, the swap one row per leg in USD,
+    # the balance changes in red (out) and green (in), the same max fee as the preview
+    approve, swap = shown
+    assert approve["step_1"][0].startswith("Allow Uniswap SwapRouter02 (0x") and "500 USDC ($500.00)" in approve["step_1"][0]
+    assert swap["to"][0].startswith("Uniswap SwapRouter02 (")
+    steps = [text for key, (text, _style) in swap.items() if key.startswith("step_")]
+    assert len(steps) == len([leg for leg in plan.legs if leg.quote]) and all(" -> at least " in t for t in steps)
+    assert all("($" in t for t in steps)
+    assert swap["change_1"][0] == "− 500 USDC ($500.00)" and "#c62828" in swap["change_1"][1]
+    assert all("#2e7d32" in style for key, (_t, style) in swap.items() if key.startswith("change_") and key != "change_1")
+    assert sum(int(s.fee.total_wei) for s in summaries) == int(plan.preview.network_fee["max_wei"])
+    assert swap["max_fee"][0] == summaries[1].fee.display and "($" in swap["max_fee"][0]
     assert result.realised["status"] == "confirmed"
     assert usdc_before - erc20_balance(chain, usdc.address, demo_address) == 500 * 10**6
     # legs bought via WETH share the USDC/WETH pool in one transaction: each quote alone is a

@@ -227,8 +227,12 @@ def test_send_a_token(qtbot, pages, wallet_context, demo_key, chain, answerer):
     qtbot.waitUntil(lambda: dialog.status_label.text() == "confirmed", timeout=30_000)
     [summary] = summaries
     assert summary.method == "transfer(address,uint256)"
-    assert summary.arguments == {"to": RECIPIENT, "amount": "12.5 USDC"}
-    assert summary.to == f"{usdc.address} (USDC)"
+    assert summary.arguments == {"recipient": RECIPIENT, "amount": "12.5 USDC"}
+    assert summary.to == usdc.address and summary.to_name == "USDC token"
+    assert summary.actions[0].text == f"Send 12.5 USDC to {RECIPIENT}"
+    # simulated before signing: the 12.5 USDC leaves the account
+    assert [(c.direction, c.amount.raw, c.amount.token) for c in summary.balance_changes] == \
+        [("out", str(12_500_000), usdc.address)]
     from app.balances import read_balances
     balances = read_balances(wallet_context.session.client, [RECIPIENT], [usdc])
     assert balances[RECIPIENT]["USDC"] == Decimal("12.5")
@@ -258,7 +262,7 @@ def test_a_decimal_comma_is_read_as_the_point_and_shown(qtbot, pages, wallet_con
     dialog.amount_edit.setText("0,1")
     assert dialog.amount_reader.echo.text() == "Read as 0.1" and dialog.amount_reader.echo.isVisibleTo(dialog)
     seen = []
-    answerer.on(SigningDialog, lambda d: (seen.append([n.text() for n in d.note_labels]),
+    answerer.on(SigningDialog, lambda d: (seen.append([n.text() for n in d.warning_labels]),
                                           d.confirm_button.click()))
     qtbot.mouseClick(dialog.review_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.status_label.text() == "confirmed", timeout=30_000)
@@ -305,7 +309,7 @@ def test_a_burn_address_needs_the_send_anyway_box(qtbot, pages, wallet_context, 
     qtbot.waitUntil(lambda: dialog.unusual_box.isVisibleTo(dialog), timeout=20_000)
     dialog.unusual_box.setChecked(True)
     notes = []
-    answerer.on(SigningDialog, lambda d: (notes.extend(n.text() for n in d.note_labels), d.confirm_button.click()))
+    answerer.on(SigningDialog, lambda d: (notes.extend(n.text() for n in d.warning_labels), d.confirm_button.click()))
     answerer.on(UnlockDialog, lambda d: (d.password_edit.setText(PASSWORD), d.ok_button.click()))
     qtbot.mouseClick(dialog.review_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.status_label.text() == "confirmed", timeout=30_000)

@@ -24,12 +24,12 @@ SENDER = to_checksum_address("0x70997970c51812dc3a010c7d01b50e20d4dc79c8")
 RECIPIENT = to_checksum_address("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc")
 
 
-def usdc_transfer_summary(notes=()):
+def usdc_transfer_summary(notes=(), warnings=()):
     data = function_signature_to_4byte_selector("transfer(address,uint256)") + encode(
         ["address", "uint256"], [RECIPIENT, 5_250_000])
     tx = {"chainId": 31337, "from": SENDER, "to": USDC, "value": 0, "data": "0x" + data.hex(),
           "gas": 60_000, "maxFeePerGas": 2_000_000_000, "maxPriorityFeePerGas": 1_000_000_000, "nonce": 3}
-    return describe_transaction(tx, "Demo network", "ETH", {USDC: ("USDC", 6)}, notes=notes)
+    return describe_transaction(tx, "Demo network", "ETH", {USDC: ("USDC", 6)}, notes=notes, warnings=warnings)
 
 
 def test_shows_network_from_to_value_method_arguments_and_max_fee(qtbot):
@@ -38,20 +38,25 @@ def test_shows_network_from_to_value_method_arguments_and_max_fee(qtbot):
     fields = {key: label.text() for key, label in dialog.fields.items()}
     assert fields["network"] == "Demo network (chain id 31337)"
     assert fields["from"] == SENDER
-    assert fields["to"] == f"{USDC} (USDC)"
+    assert fields["to"] == f"USDC token ({USDC})"
     assert fields["value"] == "0 ETH"
     assert fields["method"] == "transfer(address,uint256)"
-    assert fields["arg_to"] == RECIPIENT
-    assert fields["arg_amount"] == "5.25 USDC"
+    assert fields["step_1"] == f"Send 5.25 USDC to {RECIPIENT}"
     assert fields["max_fee"] == "0.00012 ETH"  # 60,000 gas x 2 gwei
+    assert fields["simulation"] == "Not simulated: balance changes are not predicted."
 
 
-def test_notes_come_first_in_the_warning_colour(qtbot):
-    dialog = SigningDialog(usdc_transfer_summary(notes=("This replaces transaction 0xabc.",)))
+def test_warnings_come_first_in_the_warning_colour_and_notes_after(qtbot):
+    dialog = SigningDialog(usdc_transfer_summary(warnings=("This replaces transaction 0xabc.",),
+                                                 notes=("Sent from the send dialog.",)))
     qtbot.addWidget(dialog)
-    [note] = dialog.note_labels
+    [note] = dialog.warning_labels
     assert "This replaces transaction 0xabc." in note.text()
     assert WARNING_COLOR in note.styleSheet()
+    [plain] = dialog.note_labels
+    assert plain.text() == "Sent from the send dialog." and WARNING_COLOR not in plain.styleSheet()
+    layout = dialog.layout()
+    assert layout.indexOf(note) < layout.indexOf(plain) < layout.indexOf(dialog.buttons)
     layout = dialog.layout()
     assert layout.indexOf(note) < layout.indexOf(dialog.buttons)
     # the note is above the form with the fields
@@ -65,7 +70,8 @@ def test_an_undecodable_call_is_flagged_not_guessed(qtbot):
     dialog = SigningDialog(describe_transaction(tx, "Demo", "ETH"))
     qtbot.addWidget(dialog)
     assert dialog.fields["method"].text().startswith("unknown function 0xdeadbeef")
-    assert "cannot decode" in dialog.note_labels[0].text()
+    assert "cannot decode" in dialog.warning_labels[0].text()
+    assert dialog.fields["step_1"].text() == "Not decoded: unknown function 0xdeadbeef (5 bytes)"
 
 
 def test_reject_is_the_default_so_enter_and_escape_do_not_sign(qtbot):
@@ -166,3 +172,42 @@ def test_confirm_on_the_gui_thread_runs_the_dialog_itself(qtbot, prompts):
     summary = usdc_transfer_summary()
     prompts.dialog_shown.connect(lambda dialog: QTimer.singleShot(0, dialog.confirm_button.click))
     assert prompts.confirm(summary) is True  # exec() ran until the click
+
+
+def test_an_index_buy_shows_one_row_per_leg_balance_changes_in_colour_and_exact_amounts_on_demand(qtbot):
+    from decimal import Decimal
+
+    from app.index import routers
+    from app.tx.describe.amounts import NATIVE_ADDRESS
+    from app.tx.describe.names import AddressBook
+    from app.tx.describe.simulation import SimulationOutcome
+    from tests.app.test_describe_pure import ROUTER, WETH, _log, book
+
+    link = "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853"
+    legs = [routers.SwapLeg(link, 3000, 123456789012345678, 12_345_678_901_234_567_890, SENDER),
+            routers.SwapLeg(link, 500, 10**17, 10**19, SENDER)]
+    data, value = routers.encode_universal_router_eth_buy(legs, 2**40, WETH)
+    tx = {"chainId": 31337, "from": SENDER, "to": ROUTER, "value": value, "data": "0x" + data.hex(),
+          "gas": 400_000, "maxFeePerGas": 302_109_792_295, "nonce": 1}
+    sim = SimulationOutcome([_log(NATIVE_ADDRESS, SENDER, ROUTER, value), _log(link, ROUTER, SENDER, 23 * 10**18)], True)
+    names: AddressBook = book()
+    summary = describe_transaction(tx, "Demo network", "ETH", book=names, simulation=sim,
+                                   prices={NATIVE_ADDRESS: Decimal(3000), link: Decimal("14.7")})
+    dialog = SigningDialog(summary)
+    qtbot.addWidget(dialog)
+    text = {key: label.text() for key, label in dialog.fields.items()}
+    assert text["to"] == f"Uniswap Universal Router ({ROUTER})"
+    assert text["step_2"] == "Swap 0.123456 ETH ($370.37) -> at least 12.3456 LINK ($181.48) via Uniswap V3 0.3%"
+    assert text["total_1"] == "at least 22.3456 LINK ($328.48)"
+    assert text["change_1"] == "− 0.223456 ETH ($670.37)" and "#c62828" in dialog.fields["change_1"].styleSheet()
+    assert text["change_2"] == "+ 23 LINK ($338.10)" and "#2e7d32" in dialog.fields["change_2"].styleSheet()
+    assert text["max_fee"] == "0.121 ETH ($362.54)"          # 400,000 gas x 302.1 gwei, rounded up
+    assert dialog.fields["max_fee"].toolTip() == "0.120843916918 ETH"
+    assert dialog.reject_button.isDefault()
+    dialog.exact_box.setChecked(True)
+    assert dialog.fields["step_2"].text() == (
+        "Swap 0.123456789012345678 ETH ($370.37) -> at least 12.34567890123456789 LINK ($181.48) via Uniswap V3 0.3%")
+    assert dialog.fields["max_fee"].text() == "0.120843916918 ETH"
+    assert ROUTER in dialog.fields["step_1"].text()          # addresses in full
+    dialog.exact_box.setChecked(False)
+    assert dialog.fields["step_2"].text() == text["step_2"]

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.devnet.clock import advance_time
+from app.vaults.fees import NONE_TEXT
 from tests.views.test_index_page import add_demo_account, confirm_and_unlock
 from views.dialogs.vault_deposit_dialog import VaultDepositDialog
 from views.dialogs.vault_withdraw_dialog import VaultWithdrawDialog
@@ -85,7 +86,7 @@ def test_the_page_lists_the_three_demo_vaults(page):
     assert [model.text(r, VaultsModel.ASSET) for r in range(3)] == ["USDC", "WETH", "WBTC"]
     for r in range(3):
         assert model.text(r, VaultsModel.APY) == NOT_ENOUGH_HISTORY  # one sample so far
-        assert model.text(r, VaultsModel.FEES) == NOT_DISCLOSED
+        assert model.text(r, VaultsModel.FEES) == NONE_TEXT  # measured: previewDeposit = convertToShares
         assert model.text(r, VaultsModel.TVL).endswith(model.text(r, VaultsModel.ASSET))
         assert model.text(r, VaultsModel.SHARES) == "—"
     assert "24 h" in model.data(model.index(0, VaultsModel.APY), Qt.ItemDataRole.ToolTipRole) \
@@ -110,7 +111,7 @@ def test_deposit_accrue_for_30_days_then_withdraw_everything(qtbot, page, wallet
     assert "0.5% slippage" in dialog.text("min_shares")
     assert dialog.text("share_price").endswith("USDC per share")
     assert dialog.text("limits") == "no deposit limit"  # the demo vault: maxDeposit = 2**256 - 1
-    assert dialog.text("fees") == NOT_DISCLOSED
+    assert dialog.text("fees") == NONE_TEXT
     assert dialog.text("apy") == NOT_ENOUGH_HISTORY
     assert "ETH ($" in dialog.text("network_fee") and "gas" in dialog.text("network_fee")
     assert dialog.pnl_note.text().startswith("No projection: not enough history")

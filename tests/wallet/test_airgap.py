@@ -286,3 +286,39 @@ def test_airgap_needs_no_network_stack():
             "assert not bad, bad\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# --- the decoded summary travels with the file, and its fee figure is checked -------------------
+def _described(l1_fee_wei: int | None = 5_000) -> str:
+    from app.tx.describe import describe_transaction
+
+    summary = describe_transaction(TYPE2, "Demo", "ETH", {USDC: ("USDC", 6)}, l1_fee_wei=l1_fee_wei)
+    return airgap.export_unsigned(TYPE2, summary)
+
+
+def test_a_decoded_summary_round_trips_through_the_file():
+    text = _described()
+    loaded = airgap.load_unsigned(text)
+    assert loaded.summary.actions[0].text == f"Send 1.5 USDC to {RECIPIENT}"
+    assert loaded.summary.fee.total_wei == str(60_000 * 3 * 10**9 + 5_000)
+    assert loaded.summary.fee.gas_wei == str(60_000 * 3 * 10**9) and loaded.summary.l1_fee == "0.000000000000005 ETH"
+    assert json.loads(text)["summary"] == loaded.summary.to_json()
+
+
+@pytest.mark.parametrize(("path", "value", "message"), [
+    ("fee__gas_wei", "1", "the summary's fee says the gas may cost 1 wei"),
+    ("fee__total_wei", str(60_000 * 3 * 10**9), "is not its gas part"),
+    ("fee__exact", "0.0001 ETH", "shows the max fee as"),
+    ("l1_fee", "0.1 ETH", "L1 data fee"),
+    ("fee__l1_wei", "0x1", "summary.fee.l1_wei must be a decimal string"),
+    ("actions", {}, "summary.actions must be a list"),
+])
+def test_a_summary_whose_fee_figure_lies_is_refused(path, value, message):
+    doc = json.loads(_described())
+    target = doc["summary"]
+    *parents, last = path.split("__")
+    for part in parents:
+        target = target[part]
+    target[last] = value
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        airgap.load_unsigned(json.dumps(doc))

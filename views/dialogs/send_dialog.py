@@ -40,8 +40,9 @@ from views.widgets.common import (
     value_label,
 )
 from views.workers import Worker
+from wallet.prompts import SigningSummary
 
-STATUS_COLORS = {"confirmed": OK_COLOR, "failed": WARNING_COLOR, "dropped": WARNING_COLOR}
+STATUS_COLORS = {"confirmed": OK_COLOR, "failed": WARNING_COLOR, "rejected": WARNING_COLOR, "dropped": WARNING_COLOR}
 
 
 class SendDialog(QDialog):
@@ -136,7 +137,7 @@ class SendDialog(QDialog):
         self.stage.setText("Checking and simulating…")
         self._set_editable(False)
         token = self.token_box.currentText()
-        self._worker = Worker(plan_send, session, record.address, self.to_edit.text(),
+        self._worker = Worker(_plan_and_describe, session, record.address, self.to_edit.text(),
                               self.amount_reader.text(),
                               None if token == self.context.native_symbol else token,
                               allow_unusual_recipient=self.unusual_box.isChecked())
@@ -144,14 +145,14 @@ class SendDialog(QDialog):
         self._worker.signals.errored.connect(self._failed)
         self._worker.start()
 
-    def _planned(self, plan: SendPlan) -> None:
+    def _planned(self, result: tuple[SendPlan, SigningSummary]) -> None:
         self._worker = None
         session = self.context.session
         if session is None:
             self._failed(RuntimeError("the chain session closed"))
             return
+        plan, summary = result
         self.plan = plan
-        summary = plan.summary(session)
         self.flow = SigningFlow(self.context, self.record, plan.tx, summary, kind="send",
                                 parent_widget=self)
         self.flow.stage_changed.connect(self.stage.setText)
@@ -212,3 +213,9 @@ class SendDialog(QDialog):
         if self._worker is not None:
             return  # simulating: a moment
         super().done(result)
+
+
+def _plan_and_describe(session, *args, **kwargs) -> tuple[SendPlan, SigningSummary]:
+    """On a worker: the checked, simulated transfer and its signing summary."""
+    plan = plan_send(session, *args, **kwargs)
+    return plan, plan.summary(session)

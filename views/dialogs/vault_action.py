@@ -127,6 +127,14 @@ class VaultActionDialog(QDialog):
     def input_widgets(self) -> list[QWidget]:
         return []
 
+    def accepts_share_price(self) -> bool:
+        """The person accepted the preview's share-price flags (the deposit dialog's checkbox)."""
+        return False
+
+    def why_not_accepted(self) -> str | None:
+        """Why the previewed plan cannot be sent as it is (the deposit dialog: flags to accept)."""
+        return None
+
     def add_value(self, form: QFormLayout, key: str, label: str) -> QLabel:
         widget = value_label("", self)
         form.addRow(label, widget)
@@ -175,7 +183,7 @@ class VaultActionDialog(QDialog):
         active = self.context.active_account()
         if active is None or active.address.lower() != self.plan.owner.lower():
             return "The preview was made for another account: preview again."
-        return self.context.why_cannot_send(active)
+        return self.why_not_accepted() or self.context.why_cannot_send(active)
 
     def update_buttons(self) -> None:
         busy = self.busy
@@ -256,7 +264,7 @@ class VaultActionDialog(QDialog):
         if session is None or plan is not self.plan:
             self._failed(BasketryError("the chain session changed: preview again"))
             return
-        args = (session, plan, signer, context.prompts)
+        args = (session, plan, signer, context.prompts, self.accepts_share_price())
         if record.kind in HARDWARE:
             job = context.device_worker.submit(run_vault_plan, *args)
         else:
@@ -339,7 +347,10 @@ class VaultActionDialog(QDialog):
 
 
 # --- the execution, on a worker or the device thread ----------------------------------------------
-def run_vault_plan(session, plan: VaultPlan, signer, prompts: Prompts, progress) -> dict[str, Any]:
-    """``execute_vault_plan`` with ("confirm"|"approved", index, total, kind) reported around
-    each signing dialog."""
-    return execute_vault_plan(session, plan, signer, ReportingPrompts(prompts, plan.kinds, progress))
+def run_vault_plan(session, plan: VaultPlan, signer, prompts: Prompts, accept_share_price: bool,
+                   progress) -> dict[str, Any]:
+    """``execute_vault_plan`` (the very plan previewed: its minimum and share price are checked
+    right before sending) with ("confirm"|"approved", index, total, kind) reported around each
+    signing dialog."""
+    return execute_vault_plan(session, plan, signer, ReportingPrompts(prompts, plan.kinds, progress),
+                              accept_share_price=accept_share_price)

@@ -1,13 +1,18 @@
 """Deposit into an ERC-4626 vault: amount and slippage; Preview (on a worker) shows the
 expected and minimum shares, share price, limits, fees, the trailing APY with its window, the
 network fee and the projected yield; Deposit approves the exact amount, then deposits (one
-signing dialog each) and shows the shares received against those expected."""
+signing dialog each) and shows the shares received against those expected.
+
+Share-price flags (app/vaults/share_price_guard.py: a tiny supply, a jump from the price's
+history, too few shares) are shown in red; a "confirm" one needs the box under them ticked, a
+"refuse" one cannot be sent. The deposit executes the very plan previewed: its minimum shares
+and share price are checked right before the approval and again before the deposit."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from app.explorer import tx_url
 from app.vaults.actions import VaultPlan, plan_deposit
@@ -16,9 +21,13 @@ from views.formatting import format_amount, format_usd, full_amount
 from views.models.vaults_model import apy_text, fees_text
 from views.wallet_context import WalletContext
 from views.widgets.checked_inputs import AmountReader
-from views.widgets.common import MUTED_COLOR, show_links
+from views.widgets.common import MUTED_COLOR, WARNING_COLOR, show_links
+from views.widgets.trade_warnings_view import TradeWarningsView
 
 DEFAULT_SLIPPAGE = "0.5"
+# the share-price flags this dialog shows and asks to accept (others' warnings are shown elsewhere)
+SHARE_PRICE_FLAGS = ("tiny_supply", "share_price_jump", "few_shares", "zero_shares", "first_deposit",
+                     "share_price_drop", "most_of_vault")
 
 
 class VaultDepositDialog(VaultActionDialog):
@@ -51,6 +60,18 @@ class VaultDepositDialog(VaultActionDialog):
         self.inputs_form.addRow("", self.slippage_reader.echo)
 
         form = self.preview_form
+        self.flags_label = QLabel("", self)
+        self.flags_label.setObjectName("sharePriceFlags")
+        self.flags_label.setWordWrap(True)
+        self.flags_label.setStyleSheet(f"color: {WARNING_COLOR};")
+        self.flags_label.hide()
+        self.accept_box = QCheckBox("I understand the share-price risk above: deposit anyway", self)
+        self.accept_box.setToolTip("Needed to deposit into a vault flagged for its share price; the minimum "
+                                   "shares are still checked right before sending")
+        self.accept_box.hide()
+        self.accept_box.toggled.connect(lambda _checked: self.update_buttons())
+        form.addRow(self.flags_label)
+        form.addRow(self.accept_box)
         for key, label in (("expected_shares", "Expected shares:"), ("min_shares", "Minimum shares:"),
                            ("share_price", "Share price:"), ("limits", "Limits:"), ("tvl", "TVL:"),
                            ("fees", "Vault fees:"), ("apy", "APY (trailing):"), ("network_fee", "Network fee:"),
@@ -61,6 +82,9 @@ class VaultDepositDialog(VaultActionDialog):
         self.pnl_note.setWordWrap(True)
         self.pnl_note.setStyleSheet(f"color: {MUTED_COLOR};")
         form.addRow(self.pnl_note)
+        self.warnings_view = TradeWarningsView(self)  # the preview's warnings; a "confirm" one gates Deposit
+        form.addRow(self.warnings_view)
+        self.warnings_view.changed.connect(self.update_buttons)
         for key, label in (("shares_received", "Shares received:"), ("assets_paid", "Paid:"),
                            ("status", "Status:")):
             self.add_value(self.result_form, key, label)
@@ -70,11 +94,31 @@ class VaultDepositDialog(VaultActionDialog):
             edit.returnPressed.connect(self.preview)
         self.update_buttons()
 
+    def why_cannot_execute(self) -> str | None:
+        return super().why_cannot_execute() or (self.warnings_view.why_not_accepted() if self.plan else None)
+
     def input_widgets(self) -> list[QWidget]:
         return [self.amount_edit, self.slippage_edit]
 
     def inputs(self) -> tuple:
         return (self.amount_reader.text(), self.slippage_reader.text())
+
+    def flags(self) -> list[dict]:
+        """The previewed plan's share-price flags."""
+        if self.plan is None:
+            return []
+        return [w for w in self.plan.preview.get("warnings", []) if w.get("code") in SHARE_PRICE_FLAGS]
+
+    def accepts_share_price(self) -> bool:
+        return self.accept_box.isChecked()
+
+    def why_not_accepted(self) -> str | None:
+        levels = {w["level"] for w in self.flags()}
+        if "refuse" in levels:
+            return "Refused: this deposit would get no shares (see the warning in red)."
+        if "confirm" in levels and not self.accept_box.isChecked():
+            return "The share price is flagged (in red): tick the box under it to deposit anyway."
+        return None
 
     def plan_call(self):
         amount, slippage = self.inputs()
@@ -82,7 +126,16 @@ class VaultDepositDialog(VaultActionDialog):
 
     def show_plan(self, plan: VaultPlan) -> None:
         p, info = plan.preview, plan.info
+        # the share-price flags have their own box below; the trade's other warnings here
+        self.warnings_view.set_warnings([w for w in p.get("warnings") or [] if w.get("code") not in SHARE_PRICE_FLAGS])
         shares, asset = info.symbol, info.asset_symbol
+        flags = self.flags()
+        self.flags_label.setText("\n".join(f"{'Refused' if w['level'] == 'refuse' else 'Warning'}: {w['text']}."
+                                            for w in flags))
+        self.flags_label.setVisible(bool(flags))
+        self.accept_box.setChecked(False)
+        self.accept_box.setVisible(any(w["level"] == "confirm" for w in flags)
+                                   and not any(w["level"] == "refuse" for w in flags))
         self.values["expected_shares"].setText(f"{format_amount(p['expected_shares'])} {shares}")
         self.values["expected_shares"].setToolTip(full_amount(p["expected_shares"], shares))
         self.values["min_shares"].setText(f"{format_amount(p['min_shares'])} {shares} "

@@ -13,7 +13,7 @@ from app.explorer import tx_url
 from app.vaults.actions import VaultPlan, plan_withdraw
 from views.dialogs.vault_action import VaultActionDialog
 from views.formatting import format_amount, full_amount
-from views.models.vaults_model import signed_amount
+from views.models.vaults_model import fees_text, signed_amount
 from views.wallet_context import WalletContext
 from views.widgets.checked_inputs import AmountReader
 from views.widgets.common import OK_COLOR, WARNING_COLOR, show_links
@@ -49,7 +49,8 @@ class VaultWithdrawDialog(VaultActionDialog):
         for key, label in (("amount", "You receive (expected):"), ("shares", "Shares burnt:"),
                            ("share_price", "Share price:"), ("limits", "Limits:"),
                            ("position", "Your position:"), ("available", "Available now:"), ("cost_basis", "Cost basis:"),
-                           ("accrued_yield", "Accrued yield:"), ("network_fee", "Network fee:")):
+                           ("accrued_yield", "Accrued yield:"), ("fees", "Vault fees:"),
+                           ("network_fee", "Network fee:")):
             self.add_value(self.preview_form, key, label)
         for key, label in (("assets_received", "Assets received:"), ("shares_burnt", "Shares burnt:"),
                            ("result_cost_basis", "Cost basis:"), ("realized_yield", "Realised yield:"),
@@ -92,14 +93,18 @@ class VaultWithdrawDialog(VaultActionDialog):
         self.values["share_price"].setText(f"{format_amount(p['share_price'])} {asset} per share")
         self.values["limits"].setText(self.limit_text("withdraw", info.max_withdraw))
         position = p.get("position") or {}
+        exit_fee = position.get("exit_fee")
         self.values["position"].setText(f"{format_amount(position.get('shares'))} {shares}, worth "
-                                        f"{format_amount(position.get('value'))} {asset}")
+                                        f"{format_amount(position.get('value'))} {asset} if redeemed now"
+                                        + (f" (after a {format_amount(exit_fee)} {asset} exit fee)"
+                                           if exit_fee and exit_fee != "0" else ""))
         free = p.get("withdrawable") or {}
         self.values["available"].setText(available_text(free, asset))
         self.values["available"].setStyleSheet(f"color: {WARNING_COLOR};" if free.get("withdraw_limited") else "")
         self.values["cost_basis"].setText(f"{format_amount(position.get('cost_basis'))} {asset}")
         accrued = position.get("accrued_yield")
         self.values["accrued_yield"].setText(f"{signed_amount(accrued)} {asset}" if accrued is not None else "—")
+        self.values["fees"].setText(fees_text(p.get("fees")))
         self.values["network_fee"].setText(self.network_fee_text(p))
 
     def show_result(self, realised: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from views.models.rows_model import RowsTableModel
 from views.widgets.common import MUTED_COLOR, OK_COLOR, WARNING_COLOR, mono_font
 
 _Index = QModelIndex | QPersistentModelIndex
-STATUS_COLORS = {"confirmed": OK_COLOR, "failed": WARNING_COLOR, "dropped": WARNING_COLOR,
+STATUS_COLORS = {"confirmed": OK_COLOR, "failed": WARNING_COLOR, "rejected": WARNING_COLOR, "dropped": WARNING_COLOR,
                  "replaced": MUTED_COLOR}
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 SOURCES = {"app": "Basketry", "external": "Found on chain"}

@@ -67,7 +67,11 @@ def apy_tooltip(apy: dict[str, Any] | None) -> str:
             f"chain time ({apy.get('samples')} samples); past yield, not a promise.")
 
 
-def fees_text(fees: dict[str, str] | str | None) -> str:
+def fees_text(fees: dict[str, Any] | str | None) -> str:
+    """A preview's ``fees`` ({"entry_pct", "exit_pct", "text", ...}: its text), or fee getters
+    ({name: "10%"}); "not disclosed on-chain" for nothing."""
+    if isinstance(fees, dict) and "text" in fees:
+        return fees["text"]
     if not fees or isinstance(fees, str):
         return NOT_DISCLOSED
     return ", ".join(f"{name} {value}" for name, value in fees.items())
@@ -125,7 +129,7 @@ class VaultsModel(RowsTableModel):
                 return QBrush(QColor(WARNING_COLOR))
             if column == self.APY and row.apy.get("value_pct") is None:
                 return QBrush(QColor(MUTED_COLOR))
-            if column == self.FEES and row.info is not None and not row.info.fees:
+            if column == self.FEES and row.info is not None and not row.info.fees_measured.charged:
                 return QBrush(QColor(MUTED_COLOR))
             if column == self.YIELD and row.position:
                 number = to_decimal(row.position.get("accrued_yield"))
@@ -146,7 +150,7 @@ class VaultsModel(RowsTableModel):
         if column == self.TVL:
             return f"{format_amount(format_units(info.total_assets, info.asset_decimals))} {info.asset_symbol}"
         if column == self.FEES:
-            return fees_text(info.fees)
+            return fees_text(info.fees_measured.as_json())
         if position is None:
             return NO_VALUE
         if column == self.SHARES:
@@ -173,15 +177,20 @@ class VaultsModel(RowsTableModel):
             return "Total assets held by the vault: " + \
                 full_amount(format_units(info.total_assets, info.asset_decimals), info.asset_symbol)
         if column == self.FEES:
-            return ("The vault exposes no fee getter this app knows (fee(), performanceFee(), "
-                    "managementFee()); check its documentation." if not info.fees
-                    else "Read from the vault's own contract.")
+            return ("Measured from the vault's own previews: the entry fee is what previewDeposit gives "
+                    "below convertToShares, the exit fee what previewRedeem pays below convertToAssets. "
+                    + ("Fee getters read from the contract are taken from yield." if info.fees else
+                       "Fees taken from yield (performance, management) show only where the vault "
+                       "exposes fee(), performanceFee() or managementFee()."))
         if position is None:
             return "This account holds no shares of this vault."
         if column == self.SHARES:
             return full_amount(position["shares"], info.symbol)
         if column == self.VALUE:
-            return f"{full_amount(position['value'], info.asset_symbol)} at the current share price"
+            fee = to_decimal(position.get("exit_fee"))
+            return (f"{full_amount(position['value'], info.asset_symbol)}: what redeeming every share pays now "
+                    "(previewRedeem)" + (f", after an exit fee of {full_amount(position['exit_fee'], info.asset_symbol)}"
+                                         if fee else ""))
         if column == self.YIELD:
             return (f"Value {full_amount(position['value'], info.asset_symbol)} minus cost basis "
                     f"{full_amount(position['cost_basis'], info.asset_symbol)}")

@@ -194,9 +194,7 @@ class ActivityPage(QWidget):
         record = self._signer_account(entry)
         if record is None:
             return
-        from app.tx.lifecycle import replacement
-
-        worker = Worker(replacement, session.client, entry, cancel)
+        worker = Worker(_replacement_with_summary, session, entry, cancel)
         worker.signals.returned.connect(lambda result: self._replacement_built(entry, record, cancel, result))
         worker.signals.errored.connect(self._failed)
         self._worker = worker
@@ -204,19 +202,13 @@ class ActivityPage(QWidget):
         worker.start()
 
     def _replacement_built(self, entry: JournalEntry, record: AccountRecord, cancel: bool, result) -> None:
-        from app.tx.describe import describe_transaction
         from views.signing_flow import SigningFlow
 
         self._worker = None
         session = self.context.session
         if session is None:
             return
-        tx, _fees = result
-        note = (f"This CANCELS transaction {entry.tx_hash} (nonce {entry.nonce}) if it is mined first."
-                if cancel else f"This replaces transaction {entry.tx_hash} (nonce {entry.nonce}) "
-                               "with higher fees.")
-        summary = describe_transaction(tx, session.network.label, session.network.native_symbol,
-                                       session.token_labels(), notes=(note,))
+        tx, summary = result
         self.flow = SigningFlow(self.context, record, tx, summary, kind="cancel" if cancel else "speedup",
                                 replaces_id=entry.id, parent_widget=self)
         self.flow.failed.connect(self._failed)
@@ -263,3 +255,15 @@ class ActivityPage(QWidget):
         self._update_buttons()
         self.refresh()
         show_error(self, exc)
+
+
+def _replacement_with_summary(session, entry: JournalEntry, cancel: bool):
+    """On a worker: the replacement transaction and its signing summary (simulated)."""
+    from app.tx.describe.session import summary_for
+    from app.tx.lifecycle import replacement
+
+    tx, _fees = replacement(session.client, entry, cancel)
+    warning = (f"This CANCELS transaction {entry.tx_hash} (nonce {entry.nonce}) if it is mined first."
+               if cancel else f"This replaces transaction {entry.tx_hash} (nonce {entry.nonce}) "
+                              "with higher fees.")
+    return tx, summary_for(session, tx, warnings=(warning,))

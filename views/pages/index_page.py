@@ -10,7 +10,9 @@ swap) with the signing dialog for each, then shows what each leg received.
   shown, and a stale preview (or ``StaleQuote`` at Buy) must be refreshed before buying; a
   ``StaleQuote`` re-quotes at once and shows the new preview before asking again.
 - Buy needs a fresh preview of the current inputs, made for the active account, which can sign,
-  with a simulation that delivers every minimum. Its tooltip and the line beside it say why not.
+  with a simulation that delivers every minimum, and, when a price impact needs confirmation
+  (5% or more, app.trade_warnings), the box naming it ticked. Its tooltip and the line beside
+  it say why not. The preview's warnings are listed under the panel, coloured by level.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from views.widgets.checked_inputs import AmountReader
 from views.widgets.common import MUTED_COLOR, ErrorLabel, error_text, title_label
 from views.widgets.index_result import IndexResultView
 from views.widgets.preview_panel import PreviewPanel
+from views.widgets.trade_warnings_view import TradeWarningsView
 from views.workers import Worker
 from wallet.prompts import Prompts
 
@@ -159,6 +162,8 @@ class IndexPage(QWidget):
         preview_layout.setSpacing(8)
         preview_layout.addWidget(self.table, 1)
         preview_layout.addWidget(self.panel)
+        self.warnings_view = TradeWarningsView(self)  # coloured by level; a "confirm" one gates Buy
+        preview_layout.addWidget(self.warnings_view)
         self.result_view = IndexResultView(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(preview_page)
@@ -203,6 +208,7 @@ class IndexPage(QWidget):
         self.slippage_edit.returnPressed.connect(self.preview)
         self.buy_button.clicked.connect(self.buy)
         self.panel.refresh_requested.connect(self.preview)
+        self.warnings_view.changed.connect(self._update_buttons)
         self.result_view.back_requested.connect(self.show_preview)
         self.basket_box.currentIndexChanged.connect(self._basket_changed)
         for edit in (self.amount_edit, self.slippage_edit):
@@ -356,7 +362,7 @@ class IndexPage(QWidget):
             return why
         if not self.panel.simulation_ok:
             return "The simulation did not deliver every minimum: this buy would fail."
-        return None
+        return self.warnings_view.why_not_accepted()
 
     def _update_buttons(self) -> None:
         if self.context is None:
@@ -391,6 +397,7 @@ class IndexPage(QWidget):
         self.freshness_timer.stop()
         self.model.set_preview(None)
         self.panel.set_preview(None)
+        self.warnings_view.set_warnings([])
 
     # --- preview -----------------------------------------------------------------------------------
     def preview(self) -> Worker | None:
@@ -428,6 +435,7 @@ class IndexPage(QWidget):
         self.model.set_preview(preview)
         self.table.setColumnHidden(LegsModel.SKIPPED, not any(leg.get("skipped") for leg in preview["legs"]))
         self.panel.set_preview(preview)
+        self.warnings_view.set_warnings(preview.get("warnings"))
         self.panel.set_current_block(plan.block)
         self.stack.setCurrentIndex(self.PREVIEW)
         steps = ("two transactions: the approval of the exact amount, then the buy"

@@ -1,5 +1,6 @@
 """The Settings page: where Basketry keeps its data, which network is in use (Apply switches to
-the chosen one; the launcher connects on a worker), and the RPC URL of each network."""
+the chosen one; the launcher connects on a worker), the RPC URL of each network and its
+optional private submission RPC (app.tx.submission: where signed transactions are sent)."""
 
 from __future__ import annotations
 
@@ -28,11 +29,13 @@ from app.index.platform_fee import (
 )
 from app.networks import load_networks
 from app.portfolio.price_source import PRICE_SOURCE_SETTING, set_price_source
-from app.settings import validate_rpc_url
+from app.settings import validate_rpc_url, validate_submit_rpc_url
 from app.store import Store
+from app.tx.submission import submit_rpc_key
 from app.wallets import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES
 from views.errors import show_error
 from views.widgets.checked_inputs import AddressReader
+from views.widgets.common import MUTED_COLOR
 
 
 class SettingsPage(QWidget):
@@ -81,6 +84,25 @@ class SettingsPage(QWidget):
         form.addRow("In use:", self.active_label)
         form.addRow("Network:", self.network_box)
         form.addRow("RPC URL:", rpc_row)
+        self.submit_edit = QLineEdit(self)
+        self.submit_edit.setObjectName("submitRpc")
+        self.submit_edit.setPlaceholderText("https://rpc.flashbots.net (empty: sent through the RPC URL above)")
+        self.submit_save = QPushButton("Save", self)
+        self.submit_save.setToolTip("Send this network's signed transactions through this URL from now on")
+        submit_row = QHBoxLayout()
+        submit_row.addWidget(self.submit_edit, 1)
+        submit_row.addWidget(self.submit_save)
+        form.addRow("Private submission:", submit_row)
+        self.submit_note = QLabel(
+            "Optional. A swap sent to the public mempool can be seen before it is mined, and a bot can "
+            "trade just before and after it (a sandwich) at your expense. A private submission RPC "
+            "(Flashbots Protect, MEV Blocker) hands your signed transactions straight to block builders "
+            "instead. Only sending uses it: balances, quotes and receipts still come from the RPC URL. "
+            "If it cannot be reached, nothing is sent the public way: empty this field to send "
+            "through the RPC URL again.", self)
+        self.submit_note.setWordWrap(True)
+        self.submit_note.setStyleSheet(f"color: {MUTED_COLOR};")
+        form.addRow("", self.submit_note)
         self.auto_lock = QSpinBox(self)
         self.auto_lock.setRange(1, 240)
         self.auto_lock.setSuffix(" min")
@@ -133,6 +155,8 @@ class SettingsPage(QWidget):
         self.network_box.currentIndexChanged.connect(self._load)
         self.save_button.clicked.connect(self.save)
         self.rpc_edit.returnPressed.connect(self.save)
+        self.submit_save.clicked.connect(self.save_submit_rpc)
+        self.submit_edit.returnPressed.connect(self.save_submit_rpc)
         self.apply_button.clicked.connect(self.apply)
         self.setEnabled(store is not None)
         self.show_active(network_key)
@@ -163,6 +187,7 @@ class SettingsPage(QWidget):
         if self.store is None:
             return
         self.rpc_edit.setText(self.store.get_setting(rpc_setting_key(self._network())) or "")
+        self.submit_edit.setText(self.store.get_setting(submit_rpc_key(self._network().key)) or "")
         self.feedback.clear()
         self._update_apply()
 
@@ -214,6 +239,20 @@ class SettingsPage(QWidget):
         self.apply_button.setToolTip(reason or (f"Reconnect to {load_networks()[chosen].label} with this URL"
                                                 if chosen == self.active_network else
                                                 f"Switch to {load_networks()[chosen].label} now"))
+
+    def save_submit_rpc(self) -> None:
+        """Validate and keep the chosen network's private submission RPC ("" clears it)."""
+        network = self._network()
+        try:
+            url = validate_submit_rpc_url(self.submit_edit.text())
+        except InvalidInput as exc:
+            show_error(self, exc)
+            return
+        self.store.set_setting(submit_rpc_key(network.key), url)
+        self.submit_edit.setText(url or "")
+        self.feedback.setText(f"{network.label}: signed transactions go privately to {url}; reads stay on "
+                              "the RPC URL." if url else
+                              f"{network.label}: signed transactions go through the RPC URL (public mempool).")
 
     def save(self) -> None:
         network = self._network()

@@ -26,7 +26,7 @@ from views.formatting import NO_VALUE, format_gas, format_pct, format_usd
 from views.models.legs_model import RealisedLegsModel
 from views.widgets.common import OK_COLOR, WARNING_COLOR, show_link, value_label
 
-STATUS_COLORS = {"confirmed": OK_COLOR, "failed": WARNING_COLOR, "dropped": WARNING_COLOR}
+STATUS_COLORS = {"confirmed": OK_COLOR, "failed": WARNING_COLOR, "rejected": WARNING_COLOR, "dropped": WARNING_COLOR}
 
 
 class IndexResultView(QWidget):

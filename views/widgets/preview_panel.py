@@ -162,9 +162,10 @@ class PreviewPanel(QWidget):
                   f"{full_amount(l1, native)}: the cost of posting the transaction to Ethereum, "
                   "charged on top of the gas and included in the network fee" if l1 else
                   "this network charges no separate L1 data fee")
-        self._set("max_fee", f"{format_amount(fee.get('max_eth'))} {native}",
+        self._set("max_fee", fee.get("max_display") or f"{format_amount(fee.get('max_eth'))} {native}",
                   f"the most the network fee can be: the gas limit "
-                  f"{format_gas(fee.get('gas_limit') or fee.get('gas'))} × the max fee per gas")
+                  f"{format_gas(fee.get('gas_limit') or fee.get('gas'))} × the max fee per gas"
+                  + (" + the L1 data fee" if l1 else "") + " (the signing dialog shows the same figure)")
         platform = p.get("platform_fee") or {}
         self._set("platform_fee", f"{platform.get('bps', 0)} bps  ({format_usd(platform.get('usd'))})",
                   f"{full_amount(platform.get('amount'), p.get('pay', ''))} taken on chain")
