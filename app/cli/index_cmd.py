@@ -35,6 +35,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         action.add_argument("--pay", help="the network's native coin (ETH; POL on Polygon) or USDC "
                             "(default: the native coin)")
         action.add_argument("--slippage", help="percent, 0 < s <= 50 (default 0.5)")
+        action.add_argument("--no-split", dest="split_routes", action="store_false", default=None,
+                            help="buy each leg through one route (default: split a leg across "
+                            "pools when the simulation shows that delivers more)")
         _impact_arguments(action, name == "buy")
         if name == "buy":
             action.add_argument("--yes", action="store_true")
@@ -134,7 +137,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
             slippage = str(load_quote(session, quote_id, "index_buy").preview["slippage_bps"] / 100)
         plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address,
-                              args.max_impact)
+                              args.max_impact, split_routes=args.split_routes)
         if args.index_command == "quote":
             shown = {**plan.preview.to_json(), "quote_id": store_index_quote(session, plan, account.address)}
             emit(shown, ctx.as_json, f"quote_id: {shown['quote_id']} (buy with --quote {shown['quote_id']} to hold "
@@ -152,7 +155,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             result = execute_index_plan(session, plan, signer, prompts)
         except StaleQuote:  # quotes aged while unlocking: quote again, once, and show the new one
             plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address,
-                                  args.max_impact)
+                                  args.max_impact, split_routes=args.split_routes)
             if quote_id is not None:
                 check_index_quote(session, quote_id, plan, account.address)
             _refuse_unaccepted(plan.preview.warnings, args)
@@ -257,6 +260,10 @@ def _preview_text(p: dict) -> str:
             lines.append(f"{leg['symbol']:<8}{float(leg['weight']) * 100:7.2f}%{leg['amount_in']:>14.14}"
                          f"{leg['expected_out']:>24.22}{leg['min_out']:>24.22}  {leg['route']}, "
                          f"{leg['price_impact_bps']} bps")
+            if len(leg.get("parts") or []) > 1:  # a split leg: one swap per part, each with its minimum
+                lines += [f"{'':<8}{part['share_pct'] + '%':>8} {part['amount_in']:>13.13}{part['expected_out']:>24.22}"
+                          f"{part['min_out']:>24.22}  {part['route']}, {part['price_impact_bps']} bps"
+                          for part in leg["parts"]]
     fee, pnl, vs = p["network_fee"], p["pnl_preview"], p["vs_separate"]
     lines += [f"{fee_line(fee)}; platform fee ${p['platform_fee']['usd']}",
               f"cost ${pnl['cost_usd']}, worth ${pnl['expected_value_usd']} at mid prices: "

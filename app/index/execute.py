@@ -168,6 +168,6 @@ def _pay_usd(plan: IndexPlan) -> Decimal:
 
 
 def _min_out(plan: IndexPlan, leg) -> int:
-    from app.index.preview import min_out  # noqa: PLC0415
+    from app.index.preview import leg_min_out  # noqa: PLC0415
 
-    return min_out(leg.quote.amount_out, plan.preview.slippage_bps)
+    return leg_min_out(leg.quote, plan.preview.slippage_bps)  # a split leg: its parts' minimums

@@ -1,6 +1,12 @@
 """Planning an index buy: basket -> weights -> pools (round trip 1) -> quotes (2) -> routes ->
 [requote after skips (3)] -> the exact transaction(s), estimated and simulated (4) -> preview.
 
+Routes may split a leg (app.index.split): round trip 2 quotes every route of a leg at 5% steps
+of its amount (one batch, bounded by split.MAX_GRID_QUOTES), and round trip 4 estimates and
+simulates the split transaction beside the single-route one; the split is kept only if its
+simulation delivers more, net of its extra gas. The round trips stay at most 4 (5 when the gas
+cap forces several transactions).
+
 Only reads: nothing is signed or sent here. ``plan_index_buy`` raises InvalidInput for bad
 input (amount, slippage, basket file, balance) before any transaction exists.
 """
@@ -25,6 +31,7 @@ from app.index.platform_fee import PLATFORM_FEE_RECIPIENT_SETTING, PLATFORM_FEE_
 from app.index.preview import IndexPreview, LegInput, PreviewInput, build_index_preview, min_out
 from app.index.quotes import PoolScan, RouteQuote, candidate_routes, quote_routes, scan_pools
 from app.index.routing import choose_route, parse_slippage, split_amount
+from app.index.split import SPLIT_ROUTES_SETTING, SplitQuote, best_split, grid_amounts, grid_steps
 from app.inputs import parse_units
 from app.session import ChainSession, Token
 from app.trade_warnings import impact_limit, impact_pct
@@ -64,6 +71,7 @@ class IndexPlan:
     round_trips: int = 0
     notes: list[str] = field(default_factory=list)
     simulated: list[int] | None = None    # per bought leg, what the exact transaction delivers
+    route_split: dict[str, Any] = field(default_factory=dict)  # split routing: considered, taken, values
     prices: dict[str, Decimal] = field(default_factory=dict)  # USD per whole token (signing summaries)
 
     def is_stale(self, current_block: int) -> bool:
@@ -71,8 +79,14 @@ class IndexPlan:
 
 
 def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pay_text: str | None,
-                   slippage_text: str | None, sender: str, max_impact_text: str | None = None) -> IndexPlan:
+                   slippage_text: str | None, sender: str, max_impact_text: str | None = None,
+                   split_routes: bool | None = None) -> IndexPlan:
+    """``max_impact_text``: the price-impact limit in percent above which a leg is skipped
+    (None: the setting, default 15); ``split_routes``: may a leg be split across routes (None:
+    the ``index_split_routes`` setting, on by default)."""
     client, network, store = session.client, session.network, session.store
+    if split_routes is None:
+        split_routes = bool(store.get_setting(SPLIT_ROUTES_SETTING, True))
     sender = to_checksum_address(sender)
     pay = _pay_asset(session, pay_text)
     amount = parse_units(amount_text, pay.decimals)
@@ -96,33 +110,39 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     # --- round trip 1: pools, balance, allowance -------------------------------------------
     rounds = 1
     targets = [t.address for t in basket.tokens] + [usdc.address]
-    scan = scan_pools(client, network.factory, pay.address, weth, targets, sender, spender, pay.native)
+    hubs = (weth, usdc.address)  # two-hop routes: via WETH and via USDC (never the pay token itself)
+    scan = scan_pools(client, network.factory, pay.address, weth, targets, sender, spender, pay.native, hubs)
     if amount > scan.balance:
         raise InvalidInput(f"{format_units(amount, pay.decimals)} {pay.symbol} is above the balance of "
                            f"{format_units(scan.balance, pay.decimals)} {pay.symbol}")
 
     # --- round trip 2 (and 3 if legs are skipped): quotes ----------------------------------
+    grids: dict[str, dict] = {}  # symbol -> route -> quotes at each step (the last: the whole leg)
+
     def quote_all(current: dict[str, Decimal]) -> tuple[dict[str, Any], list]:
         amounts = split_amount(swap_amount, current)
+        routes = {symbol: candidate_routes(scan, pay.address, weth, tokens[symbol].address, hubs)
+                  for symbol, leg_amount in amounts.items()
+                  if leg_amount and not _is_wrap(pay, tokens[symbol], weth)}
+        steps = grid_steps([len(r) for r in routes.values()]) if split_routes else None
         requests, owners = [], []
-        for symbol, leg_amount in amounts.items():
-            token = tokens[symbol]
-            if _is_wrap(pay, token, weth) or leg_amount == 0:
-                continue
-            for route in candidate_routes(scan, pay.address, weth, token.address):
-                requests.append((route, leg_amount))
-                owners.append(symbol)
+        for symbol, leg_routes in routes.items():
+            sizes = grid_amounts(amounts[symbol], steps) if steps and len(leg_routes) > 1 else [amounts[symbol]]
+            for route in leg_routes:
+                requests += [(route, size) for size in sizes]
+                owners += [(symbol, route)] * len(sizes)
         extra = [("eth_feeHistory", ["0xa", "latest", [50]]), ("eth_getBlockByNumber", ["latest", False])]
         quotes, answers = quote_routes(client, network.quoter, requests, extra)
-        by_leg: dict[str, list[RouteQuote | None]] = {s: [] for s in amounts}
-        for owner, quote in zip(owners, quotes, strict=True):
-            by_leg[owner].append(quote)
+        grids.clear()
+        for (symbol, route), quote in zip(owners, quotes, strict=True):
+            grids.setdefault(symbol, {}).setdefault(route, []).append(quote)
         choices = {}
         for symbol, leg_amount in amounts.items():
             if _is_wrap(pay, tokens[symbol], weth):
                 choices[symbol] = (None, None, leg_amount)
             else:
-                choice = choose_route(symbol, by_leg[symbol], max_impact, pay.symbol)
+                whole = [leg_quotes[-1] for leg_quotes in grids.get(symbol, {}).values()]
+                choice = choose_route(symbol, whole, max_impact, pay.symbol)
                 choices[symbol] = (choice.quote, choice.skipped, leg_amount)
         return choices, answers
 
@@ -148,8 +168,13 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     # --- prices at the pools' mid -------------------------------------------------------------
     eth_usd = eth_usd_from_scan(scan, weth, usdc)
     pay_usd = eth_usd if pay.native or pay.address == weth else Decimal(1)
+    hub_symbols = {weth: network.wrapped_native_symbol, usdc.address: usdc.symbol}
+    gas_price = fees.base_fee_per_gas + fees.max_priority_fee_per_gas
+    pay_per_wei = Fraction(1) if pay.native or pay.address == weth else _usdc_per_wei(scan, weth, usdc)
     legs: list[LegInput] = []
     swap_legs: list[routers.SwapLeg] = []
+    split_legs: list[LegInput] = []      # the same legs, split where a split delivers more
+    split_swaps: list[routers.SwapLeg] = []
     for symbol, (quote, why, leg_amount) in choices.items():
         token = tokens[symbol]
         weight = weights.get(symbol, Decimal(0)) if why is None else Decimal(0)
@@ -157,16 +182,22 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
             wrap_quote = _wrap_quote(pay.address, leg_amount)
             legs.append(LegInput(symbol, token.address, token.decimals, weight, wrap_quote, None, eth_usd))
             swap_legs.append(routers.SwapLeg(token.address, 0, leg_amount, leg_amount, sender))
+            split_legs.append(legs[-1])
+            split_swaps.append(swap_legs[-1])
             continue
         if quote is None:
             legs.append(LegInput(symbol, token.address, token.decimals, Decimal(0), None, why, None))
+            split_legs.append(legs[-1])
             continue
         price = _token_usd(quote.route.mid_out_per_in, pay.decimals, token.decimals, pay_usd)
-        legs.append(LegInput(symbol, token.address, token.decimals, weight, quote, None, price))
-        via = quote.route.tokens[1] if len(quote.route.fees) == 2 else None
-        swap_legs.append(routers.SwapLeg(token.address, quote.route.fees[-1], quote.amount_in,
-                                         min_out(quote.amount_out, slippage_bps), sender, via,
-                                         quote.route.fees[0] if via else None))
+        legs.append(LegInput(symbol, token.address, token.decimals, weight, quote, None, price, hub_symbols))
+        swap_legs += _part_swaps(quote, token.address, slippage_bps, sender)
+        split = best_split(leg_amount, grids.get(symbol, {}), gas_price * pay_per_wei * quote.route.mid_out_per_in) \
+            if split_routes else None
+        split_legs.append(LegInput(symbol, token.address, token.decimals, weight, split, None, price, hub_symbols)
+                          if split else legs[-1])
+        split_swaps += _part_swaps(split or quote, token.address, slippage_bps, sender)
+    splitting = split_swaps != swap_legs
 
     # --- the exact transaction(s) ---------------------------------------------------------------
     approval = None
@@ -187,7 +218,14 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     # the one transaction, and the separate swaps one after another, as a user would send them.
     requests.append(_gas_used_request([approval] if approval else [], swap_txs, None))
     requests.append(_gas_used_request([approval] if approval else [], separate, None))
+    if splitting:  # the split transaction beside it, in the same round trip
+        split_tx = _swap_tx(network, pay, weth, split_swaps, deadline, sender, fee=fee)
+        requests += [_estimate(split_tx, overrides),
+                     _simulation_request(pay, weth, split_tx, split_swaps, sender, overrides),
+                     _gas_used_request([approval] if approval else [], [split_tx], None)]
     results = client.batch(requests)
+    split_results = results[-3:] if splitting else []
+    results = results[:-3] if splitting else results
     for result in results[:-2]:
         if isinstance(result, BasketryError):
             raise ChainError(f"the exact transaction would fail: {result}")
@@ -196,6 +234,15 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
     approval_gas = int(results[len(swap_txs) + len(separate)], 16) if approval else 0
     simulated = _decode_simulation(pay, results[-3], swap_legs)
     used_one, used_separate = _gas_used(results[-2]), _gas_used(results[-1])
+    route_split: dict[str, Any] = {"considered": splitting, "taken": False}
+    if splitting:
+        taken, route_split = _split_verdict(pay, split_results, split_swaps, legs, split_legs,
+                                            estimates[0], simulated, used_one, gas_price, eth_usd, bool(approval))
+        if taken:
+            legs, swap_legs, swap_txs = split_legs, split_swaps, [split_tx]
+            estimates = [int(split_results[0], 16)]
+            simulated = _decode_simulation(pay, split_results[1], split_swaps)
+            used_one = _gas_used(split_results[2])
     gas_note = None
     if used_one is not None and used_separate is not None:
         approval_used = used_one[0] if approval else 0
@@ -218,7 +265,6 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         estimates = [int(r, 16) for r in chunk_results]
         transactions_needed = len(swap_txs)
 
-    gas_price = fees.base_fee_per_gas + fees.max_priority_fee_per_gas
     gas_limit_total = sum(estimates) + approval_gas
     if pay.native and amount + gas_limit_total * fees.max_fee_per_gas > scan.balance:
         raise InvalidInput(f"{format_units(amount, 18)} {pay.symbol} plus up to "
@@ -261,10 +307,13 @@ def plan_index_buy(session: ChainSession, basket_name: str, amount_text: str, pa
         preview.notes.append(f"Not on {network.label}, left out of the basket: "
                              + "; ".join(map(str, basket.definition.skipped)))
 
+    if route_split.get("considered") and not route_split.get("taken"):
+        preview.notes.append("Splitting legs across pools was simulated and delivered less than one "
+                             f"route per leg ({route_split.get('reason')}): one route per leg.")
     prices = {**{leg.address: leg.price_usd for leg in legs if leg.price_usd is not None},
               weth: eth_usd, NATIVE_ADDRESS: eth_usd, pay.address: pay_usd}
     return IndexPlan(preview, basket, pay, sender, legs, swap_legs, transactions, kinds, block,
-                     estimates, rounds, simulated=simulated, prices=prices)
+                     estimates, rounds, simulated=simulated, route_split=route_split, prices=prices)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -288,6 +337,63 @@ def _wrap_quote(weth: str, amount: int) -> RouteQuote:
     from app.index.quotes import Route  # noqa: PLC0415
 
     return RouteQuote(Route((weth, weth), (), Fraction(1)), amount, amount, 0)
+
+
+def _part_swaps(quote: RouteQuote | SplitQuote, token: str, slippage_bps: int,
+                sender: str) -> list[routers.SwapLeg]:
+    """One swap per part of the leg, each with its own amount and minimum."""
+    swaps = []
+    for part in quote.parts:
+        route = part.route
+        via = route.tokens[1] if len(route.fees) == 2 else None
+        swaps.append(routers.SwapLeg(token, route.fees[-1], part.amount_in, min_out(part.amount_out, slippage_bps),
+                                     sender, via, route.fees[0] if via else None))
+    return swaps
+
+
+def _split_verdict(pay: PayAsset, results: list, split_swaps: list[routers.SwapLeg], legs: list[LegInput],
+                   split_legs: list[LegInput], single_estimate: int, single_out: list[int],
+                   single_used: list[int] | None, gas_price: int, eth_usd: Decimal,
+                   approval: bool) -> tuple[bool, dict[str, Any]]:
+    """Is the split transaction better than the single-route one, by their simulations: value
+    out at mid prices less the network fee? Returns (taken, what was compared)."""
+    info: dict[str, Any] = {"considered": True, "taken": False}
+    failed = next((r for r in results[:2] if isinstance(r, Exception)), None)
+    if failed is not None:
+        return False, {**info, "reason": f"the split transaction would fail: {failed}"}
+    estimate = int(results[0], 16)
+    if estimate > SPLIT_TARGET_GAS:
+        return False, {**info, "reason": "the split transaction needs more gas than one transaction may use"}
+    split_out = _decode_simulation(pay, results[1], split_swaps)
+    split_used = _gas_used(results[2])
+
+    def swap_gas(used: list[int] | None, fallback: int) -> int:
+        return fallback if used is None else sum(used[1:] if approval else used)
+
+    def value(chosen: list[LegInput], outs: list[int]) -> Decimal:
+        bought = [leg for leg in chosen if leg.quote is not None]
+        return sum((Decimal(out) / Decimal(10) ** leg.decimals * (leg.price_usd or 0)
+                    for leg, out in zip(bought, outs, strict=True)), Decimal(0))
+
+    single_gas, split_gas = swap_gas(single_used, single_estimate), swap_gas(split_used, estimate)
+    single_value, split_value = value(legs, single_out), value(split_legs, split_out)
+    wei_usd = Decimal(gas_price) / Decimal(10**18) * eth_usd
+    gain = (split_value - split_gas * wei_usd) - (single_value - single_gas * wei_usd)
+    bought = [leg for leg in split_legs if leg.quote is not None]
+    per_leg = {leg.symbol: {"parts": len(leg.quote.parts), "single_out": str(single), "split_out": str(split)}
+               for leg, single, split in zip(bought, single_out, split_out, strict=True) if len(leg.quote.parts) > 1}
+    info.update({"taken": gain > 0, "single_value_usd": str(single_value.quantize(Decimal("0.01"))),
+                 "split_value_usd": str(split_value.quantize(Decimal("0.01"))),
+                 "single_gas": single_gas, "split_gas": split_gas,
+                 "net_gain_usd": str(gain.quantize(Decimal("0.01"))), "legs": per_leg})
+    if gain <= 0:
+        info["reason"] = f"${-gain.quantize(Decimal('0.01'))} less, net of its extra gas"
+    return gain > 0, info
+
+
+def _usdc_per_wei(scan: PoolScan, weth: str, usdc: Token) -> Fraction:
+    mids = [mid for (a, b, _fee), mid in scan.mids.items() if a == weth and b == usdc.address]
+    return max(mids) if mids else Fraction(0)
 
 
 def eth_usd_from_scan(scan: PoolScan, weth: str, usdc: Token) -> Decimal:
@@ -378,7 +484,7 @@ def _simulation_request(pay: PayAsset, weth: str, tx: dict[str, Any], legs: list
     if not pay.native:
         params: list = [_rpc_tx(tx), "latest"] + ([overrides] if overrides else [])
         return ("eth_call", params)
-    balance_calls = [(leg.token_out, False, 0, _BALANCE_OF + encode(["address"], [sender])) for leg in legs]
+    balance_calls = [(token, False, 0, _BALANCE_OF + encode(["address"], [sender])) for token in _tokens_of(legs)]
     # (the platform fee, if any, goes to its recipient: it changes no balance read here)
     router_call = (tx["to"], False, int(tx["value"]), bytes.fromhex(tx["data"][2:]))
     data = _AGGREGATE3_VALUE + encode(["(address,bool,uint256,bytes)[]"],
@@ -406,13 +512,22 @@ def _gas_used(result: Any) -> list[int] | None:
     return [int(call["gasUsed"], 16) for call in calls]
 
 
+def _tokens_of(legs: list[routers.SwapLeg]) -> list[str]:
+    """The tokens bought, in order, each once (a split leg's parts are one token)."""
+    return list(dict.fromkeys(leg.token_out for leg in legs))
+
+
 def _decode_simulation(pay: PayAsset, result: str, legs: list[routers.SwapLeg]) -> list[int]:
+    """Per token bought (``_tokens_of``), what the simulated transaction delivers."""
     raw = bytes.fromhex(result[2:])
     if not pay.native:  # the router's multicall answers one result per call; swaps are the last
         (outputs,) = decode(["bytes[]"], raw)
-        return [int.from_bytes(o[:32], "big") for o in outputs[len(outputs) - len(legs):]]
+        totals = dict.fromkeys(_tokens_of(legs), 0)
+        for leg, output in zip(legs, outputs[len(outputs) - len(legs):], strict=True):
+            totals[leg.token_out] += int.from_bytes(output[:32], "big")
+        return list(totals.values())
     (answers,) = decode(["(bool,bytes)[]"], raw)
-    n = len(legs)
+    n = len(_tokens_of(legs))
     before = [int.from_bytes(a[1][:32], "big") for a in answers[:n]]
     after = [int.from_bytes(a[1][:32], "big") for a in answers[n + 1:]]
     return [b - a for a, b in zip(before, after, strict=True)]

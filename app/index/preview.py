@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from app.index.quotes import RouteQuote
+from app.index.split import SplitQuote
 from app.trade_warnings import IMPACT_REFUSE_PCT, trade_warnings
 from app.units import format_units
 
@@ -22,9 +23,10 @@ class LegInput:
     address: str
     decimals: int
     weight: Decimal                 # target weight after renormalisation (0 if skipped)
-    quote: RouteQuote | None        # the best route's quote; None if skipped
+    quote: RouteQuote | SplitQuote | None  # the best route's quote, or the split's; None if skipped
     skipped: str | None             # why the leg is not bought
     price_usd: Decimal | None       # the token's mid price in USD
+    hub_symbols: dict[str, str] = field(default_factory=dict)  # address -> symbol of two-hop hubs
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,11 @@ def min_out(amount_out: int, slippage_bps: int) -> int:
     return amount_out * (10_000 - slippage_bps) // 10_000
 
 
+def leg_min_out(quote: RouteQuote | SplitQuote, slippage_bps: int) -> int:
+    """The least a leg may deliver: the sum of its parts' minimums, each enforced on chain."""
+    return sum(min_out(part.amount_out, slippage_bps) for part in quote.parts)
+
+
 def build_index_preview(p: PreviewInput) -> IndexPreview:
     pay_scale = Decimal(10) ** p.pay_decimals
     legs, expected_value = [], Decimal(0)
@@ -94,7 +101,8 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
                "skipped": leg.skipped}
         if leg.quote is None:
             row.update({"amount_in": "0", "expected_out": "0", "min_out": "0", "fee_tier": None,
-                        "route": None, "price_impact_bps": None, "lp_fee_usd": "0", "expected_value_usd": "0"})
+                        "route": None, "price_impact_bps": None, "lp_fee_usd": "0", "expected_value_usd": "0",
+                        "parts": []})
             legs.append(row)
             continue
         q = leg.quote
@@ -103,7 +111,9 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
         # each other); the independent quote stays beside it as "quoted_out".
         expected = simulated.get(leg.symbol, q.amount_out)
         amount_in_usd = Decimal(q.amount_in) / pay_scale * p.pay_price_usd
-        lp_fee_usd = amount_in_usd * _dec(q.route.lp_fee_share)
+        lp_fee_usd = sum((Decimal(part.amount_in) / pay_scale * p.pay_price_usd * _dec(part.route.lp_fee_share)
+                          for part in q.parts), Decimal(0))
+        parts = _parts(q, expected, p, leg)
         value_usd = Decimal(expected) / scale * (leg.price_usd or Decimal(0))
         expected_value += value_usd
         lp_fees_usd += lp_fee_usd
@@ -112,12 +122,12 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
             "amount_in": format_units(q.amount_in, p.pay_decimals),
             "expected_out": format_units(expected, leg.decimals),
             "quoted_out": format_units(q.amount_out, leg.decimals),
-            "min_out": format_units(min_out(q.amount_out, p.slippage_bps), leg.decimals),
-            "fee_tier": (None if not q.route.fees else q.route.fees[0] if len(q.route.fees) == 1
-                         else list(q.route.fees)),
-            "route": ("wrap (no pool)" if not q.route.fees else
-                      ("direct " if len(q.route.fees) == 1 else f"via {p.wrapped_symbol} ") + q.route.describe()),
-            "price_impact_bps": str((_dec(q.price_impact) * BPS).quantize(Decimal("0.01"))),
+            "min_out": format_units(leg_min_out(q, p.slippage_bps), leg.decimals),
+            "fee_tier": parts[0]["fee_tier"] if len(parts) == 1 else [part["fee_tier"] for part in parts],
+            "route": parts[0]["route"] if len(parts) == 1 else
+            "split: " + " + ".join(f"{part['share_pct']}% {part['route']}" for part in parts),
+            "price_impact_bps": _bps(q.price_impact),
+            "parts": parts,
             "lp_fee_usd": _usd(lp_fee_usd),
             "expected_value_usd": _usd(value_usd),
             "simulated_out": format_units(simulated[leg.symbol], leg.decimals) if leg.symbol in simulated else None,
@@ -144,7 +154,7 @@ def build_index_preview(p: PreviewInput) -> IndexPreview:
     sim_ok = p.simulated_out is not None
     if sim_ok:
         below = [leg.symbol for leg in bought
-                 if simulated.get(leg.symbol, 0) < min_out(leg.quote.amount_out, p.slippage_bps)]
+                 if simulated.get(leg.symbol, 0) < leg_min_out(leg.quote, p.slippage_bps)]
         if below:
             sim_ok = False
             notes.append("The simulation delivers less than the minimum for: " + ", ".join(below))
@@ -182,6 +192,39 @@ def max_fee_fields(gas_wei: int, l1_wei: int, symbol: str, native_usd: Decimal) 
 
     figure = fee_figure(gas_wei, l1_wei or None, symbol, native_usd)
     return {"max_wei": figure.total_wei, "max_display": figure.display, "max_usd": figure.usd}
+
+
+def _parts(q: RouteQuote | SplitQuote, expected: int, p: PreviewInput, leg: LegInput) -> list[dict]:
+    """A leg's routes: one for a plain leg, several for a split one. ``expected_out`` shares the
+    leg's expected (simulated) total in proportion to the parts' quotes, so the parts add up."""
+    rows, given = [], 0
+    for index, part in enumerate(q.parts):
+        fees = part.route.fees
+        share = expected - given if index == len(q.parts) - 1 else \
+            expected * part.amount_out // (q.amount_out or 1)
+        given += share
+        hub = leg.hub_symbols.get(part.route.tokens[1], p.wrapped_symbol) if len(fees) == 2 else None
+        rows.append({
+            "route": "wrap (no pool)" if not fees else
+            ("direct " if len(fees) == 1 else f"via {hub} ") + part.route.describe(),
+            "fee_tier": None if not fees else fees[0] if len(fees) == 1 else list(fees),
+            "share_pct": _share_pct(part.amount_in, q.amount_in),
+            "amount_in": format_units(part.amount_in, p.pay_decimals),
+            "quoted_out": format_units(part.amount_out, leg.decimals),
+            "expected_out": format_units(share, leg.decimals),
+            "min_out": format_units(min_out(part.amount_out, p.slippage_bps), leg.decimals),
+            "price_impact_bps": _bps(part.price_impact),
+        })
+    return rows
+
+
+def _share_pct(part: int, whole: int) -> str:
+    text = f"{(Decimal(part) * 100 / Decimal(whole or 1)).quantize(Decimal('0.1')):f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _bps(value: Fraction) -> str:
+    return str((_dec(value) * BPS).quantize(Decimal("0.01")))
 
 
 def _dec(value: Fraction) -> Decimal:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,3 +134,21 @@ def test_history_sync_benchmark_prints_a_complete_report():
     assert new["first_activity"]["archive"] and new["http_requests"] <= 10 < old["http_requests"] / 10
     assert not scenarios["new_without_archive_state"]["first_activity"]["archive"]
     assert scenarios["search_only"]["fanout_7"]["rounds"] < scenarios["search_only"]["fanout_1"]["rounds"]
+
+
+def test_split_routing_benchmark_prints_a_complete_report():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "split_routing.py"), "--amounts", "1,1000", "--runs", "1"],
+        capture_output=True, text=True, timeout=240, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["benchmark"] == "split_routing" and report["config"]["basket"] == "Top 10"
+    small, large = report["amounts"]
+    assert small["amount"] == "1 ETH" and large["amount"] == "1000 ETH"
+    for row in (small, large):
+        assert set(row["value_usd"]) == {"single", "split"} and row["plan_s"]["split"] > 0
+        assert row["round_trips"]["split"] >= row["round_trips"]["planner_count"]["split"] >= 2
+        assert row["transactions"] == {"single": 1, "split": 1}
+    # nothing is split unless the simulation shows it pays, so a split never loses value
+    assert all(Decimal(row["gain_usd"]) >= 0 for row in (small, large))
+    assert large["split_taken"] == bool(large["legs"]) and large["swaps"]["split"] >= large["swaps"]["single"]

@@ -102,6 +102,31 @@ def test_rebalance_and_exit_from_the_cli(cli):
     assert kinds.count("exit") == 1 and kinds.count("approve") == 2
 
 
+def test_a_large_quote_splits_legs_and_no_split_turns_it_off(cli):
+    import os
+    import subprocess
+    import sys
+
+    address = out(cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n"))["address"]
+    cli.chain.rpc("anvil_setBalance", [address, hex(1_100 * 10**18)])
+    split = out(cli("index", "quote", "Top 10", "--amount", "1000"))
+    link = next(leg for leg in split["legs"] if leg["symbol"] == "LINK")
+    assert link["route"].startswith("split: ") and len(link["parts"]) >= 2
+    assert sum(Decimal(p["amount_in"]) for p in link["parts"]) == Decimal(link["amount_in"])
+    single = out(cli("index", "quote", "Top 10", "--amount", "1000", "--no-split"))
+    assert all(len(leg["parts"]) <= 1 and not (leg["route"] or "").startswith("split") for leg in single["legs"])
+    assert Decimal(split["pnl_preview"]["expected_value_usd"]) > Decimal(single["pnl_preview"]["expected_value_usd"])
+    # the text output lists each part of a split leg under it
+    text = subprocess.run([sys.executable, "-m", "app.cli.main", "--home", str(cli.home), "--rpc",
+                           cli.chain.rpc_url, "index", "quote", "Top 10", "--amount", "1000"],
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ)).stdout
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("LINK"))
+    assert "split: " in lines[at]
+    for part, line in zip(link["parts"], lines[at + 1:at + 1 + len(link["parts"])], strict=True):
+        assert line.split()[0] == part["share_pct"] + "%" and part["route"] in line
+
+
 def test_a_buy_held_to_its_quote(cli):
     """`index quote` stores its preview (quote_id); `index buy --quote` refuses other inputs and a
     quote whose minimums a moved price no longer meets, and buys when nothing moved."""

@@ -195,3 +195,47 @@ def test_a_platform_fee_without_recipient_or_too_high_is_refused(session):
         set_platform_fee(session.store, 10, None)
     with pytest.raises(InvalidInput, match="0 to 500"):
         set_platform_fee(session.store, 900, "0x000000000000000000000000000000000000dEaD")
+
+
+def test_a_large_buy_is_split_across_pools_in_one_transaction_and_beats_one_route(session, chain, buyer):
+    """1,000 ETH of Top 10: LINK and most legs are split (direct and via USDC); the split is one
+    transaction and delivers, per token, at least what one route per leg would have at the
+    same block (both planned before sending; anvil is deterministic)."""
+    chain.rpc("anvil_setBalance", [buyer.address, hex(1_100 * 10**18)])
+    single = plan_index_buy(session, "Top 10", "1000", "ETH", None, buyer.address, split_routes=False)
+    plan = plan_index_buy(session, "Top 10", "1000", "ETH", None, buyer.address)
+    assert plan.block == single.block and not single.route_split["considered"]
+    assert plan.route_split["taken"] and Decimal(plan.route_split["net_gain_usd"]) > 0
+    assert plan.route_split["single_value_usd"] == single.preview.pnl_preview["expected_value_usd"]
+    preview = plan.preview.to_json()
+    link = next(leg for leg in preview["legs"] if leg["symbol"] == "LINK")
+    assert link["route"].startswith("split: ") and len(link["parts"]) >= 2
+    assert any(part["route"].startswith("via USDC") for part in link["parts"])
+    assert isinstance(link["fee_tier"], list) and len(link["fee_tier"]) == len(link["parts"])
+    assert len(plan.swap_legs) > len([leg for leg in plan.legs if leg.quote])  # more swaps than tokens
+    assert plan.kinds == ["index_buy"] and preview["transactions"] == 1 and preview["simulation"]["ok"]
+    assert Decimal(preview["pnl_preview"]["expected_value_usd"]) > Decimal(single.preview.pnl_preview["expected_value_usd"])
+
+    before = {leg.address: balance(chain, leg.address, buyer.address) for leg in plan.legs}
+    result = execute_index_plan(session, plan, buyer, AutoApprovePrompts())
+    assert [e.kind for e in result.entries] == ["index_buy"] and result.realised["status"] == "confirmed"
+    single_expected = {row["symbol"]: Decimal(row["expected_out"]) for row in single.preview.to_json()["legs"]}
+    for leg, row in zip(plan.legs, result.realised["legs"], strict=True):
+        got = balance(chain, leg.address, buyer.address) - before[leg.address]
+        assert Decimal(row["received"]) * 10**leg.decimals == got
+        assert row["received"] == row["expected_out"]        # realised == the split's simulation
+        assert Decimal(row["received"]) >= Decimal(row["min_out"])
+        assert Decimal(row["received"]) >= single_expected[leg.symbol]
+    assert Decimal(next(r for r in result.realised["legs"] if r["symbol"] == "LINK")["received"]) > \
+        single_expected["LINK"] * Decimal("1.002")             # LINK: 20+ bps more than one route
+
+
+def test_splitting_can_be_turned_off_by_the_setting(session, chain, buyer):
+    from app.index.split import SPLIT_ROUTES_SETTING
+
+    chain.rpc("anvil_setBalance", [buyer.address, hex(1_100 * 10**18)])  # a size that splits when on
+    session.store.set_setting(SPLIT_ROUTES_SETTING, False)
+    plan = plan_index_buy(session, "Top 10", "1000", "ETH", None, buyer.address)
+    assert not plan.route_split["considered"]
+    assert all(len(leg.quote.parts) == 1 for leg in plan.legs if leg.quote)
+    assert all(not leg["route"].startswith("split") for leg in plan.preview.to_json()["legs"])

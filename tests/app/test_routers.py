@@ -75,6 +75,34 @@ def test_universal_router_calldata_wraps_once_then_swaps_each_leg():
     assert path == v3_path([weth, legs[1][0]], [3000])
 
 
+def test_a_split_leg_is_several_swaps_for_the_same_token_in_one_call():
+    weth, usdc, user = "0x" + "ee" * 20, "0x" + "cc" * 20, "0x" + "aa" * 20
+    link, uni = "0x" + "01" * 20, "0x" + "02" * 20
+    legs = [SwapLeg(link, 3000, 6 * 10**17, 600, user),                   # LINK: 60% direct 0.3%
+            SwapLeg(link, 3000, 4 * 10**17, 390, user, usdc, 500),        # 40% via USDC 0.05%/0.3%
+            SwapLeg(uni, 3000, 10**17, 50, user)]
+    calldata, value = encode_universal_router_eth_buy(legs, 1_700_000_000, weth)
+    commands, inputs, _deadline = decode(["bytes", "bytes[]", "uint256"], calldata[4:])
+    assert commands == bytes([0x0B, 0x00, 0x00, 0x00]) and value == 11 * 10**17
+    assert decode(["address", "uint256"], inputs[0]) == (UR_ADDRESS_THIS, value)  # wrapped once
+    swaps = [decode(["address", "uint256", "uint256", "bytes", "bool"], i) for i in inputs[1:]]
+    assert [(s[1], s[2]) for s in swaps] == [(leg.amount_in, leg.amount_out_min) for leg in legs]
+    assert swaps[0][3] == v3_path([weth, link], [3000])
+    assert swaps[1][3] == v3_path([weth, usdc, link], [500, 3000])
+    assert all(s[0].lower() == user and s[4] is False for s in swaps)
+    # paid in USDC through SwapRouter02: one exactInputSingle and one exactInput for LINK
+    data = encode_swaprouter02_token_buy([SwapLeg(link, 3000, 6 * 10**6, 600, user),
+                                          SwapLeg(link, 3000, 4 * 10**6, 390, user, weth, 500)], 1, usdc)
+    _deadline, calls = decode(["uint256", "bytes[]"], data[4:])
+    assert [c[:4] for c in calls] == [
+        function_signature_to_4byte_selector("exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))"),
+        function_signature_to_4byte_selector("exactInput((bytes,address,uint256,uint256))")]
+    (single,) = decode(["(address,address,uint24,address,uint256,uint256,uint160)"], calls[0][4:])
+    (two_hop,) = decode(["(bytes,address,uint256,uint256)"], calls[1][4:])
+    assert (single[1].lower(), single[4], single[5]) == (link, 6 * 10**6, 600)
+    assert (two_hop[0], two_hop[2], two_hop[3]) == (v3_path([usdc, weth, link], [500, 3000]), 4 * 10**6, 390)
+
+
 def test_legs_without_protection_are_refused():
     weth, user, token = "0x" + "ee" * 20, "0x" + "aa" * 20, "0x" + "01" * 20
     with pytest.raises(ValueError, match="amount_out_min"):

@@ -1,6 +1,8 @@
 """Price-impact warnings on real buys (devnet): the demo's GRT pools are the shallowest (depth
 sqrt(market cap), ~$30M a side), so 45 / 150 / 260 ETH cross 1% / 3% / 5%, and 900 ETH goes past
-the 15% refusal. The CLI refuses a confirm-level buy without --accept-impact, nothing sent."""
+the 15% refusal. The CLI refuses a confirm-level buy without --accept-impact, nothing sent.
+The thresholds are measured with one route per leg (split routing, on by default, spreads GRT
+over its pools and lowers the impact: tests/app/test_index_split.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from app.errors import InvalidInput
 from app.index.execute import execute_index_plan
 from app.index.planner import plan_index_buy
 from app.index.rebalance import plan_exit
+from app.index.split import SPLIT_ROUTES_SETTING
 from app.session import ChainSession
 from app.store import Store
 from wallet.local_signer import LocalSigner
@@ -48,6 +51,7 @@ def session(tmp_path, devnet, devnet_home, chain):
     (home / "devnet").mkdir(parents=True)
     shutil.copy(devnet_home / "devnet" / "deployment.json", home / "devnet" / "deployment.json")
     with Store.open(home) as store:
+        store.set_setting(SPLIT_ROUTES_SETTING, False)  # one route per leg: the impacts above
         yield ChainSession.open(home, "demo", store, devnet.rpc_url)
 
 
@@ -97,8 +101,8 @@ def test_a_confirmed_buy_carries_its_warnings_into_the_signing_summary(session, 
     prompts = AutoApprovePrompts()
     result = execute_index_plan(session, plan, whale, prompts)
     assert result.realised["status"] == "confirmed"
-    notes = prompts.confirmed[-1].notes
-    assert any(n.startswith("Confirmed by you: GRT: price impact") for n in notes)
+    warnings = prompts.confirmed[-1].warnings  # the summary's warnings: shown first, in the warning colour
+    assert any(w.startswith("Confirmed by you: GRT: price impact") for w in warnings)
     # exiting that position sells it back through the same shallow pool: warned the same way
     exit_plan = plan_exit(session, str(baskets["grt"]), whale.address, None)
     assert exit_plan.preview["warnings"][0]["code"] in ("impact_confirm", "impact_high")
@@ -108,14 +112,14 @@ def test_cli_refuses_a_confirm_level_buy_without_accept_impact(cli, baskets):
     address = json.loads(cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n").stdout)["address"]
     cli.chain.rpc("anvil_setBalance", [address, hex(2_000 * 10**18)])
     nonce = int(cli.chain.rpc("eth_getTransactionCount", [address, "latest"]), 16)
-    refused = cli("index", "buy", str(baskets["grt"]), "--amount", "260", "--yes", "--password-stdin",
+    refused = cli("index", "buy", str(baskets["grt"]), "--no-split", "--amount", "260", "--yes", "--password-stdin",
                   stdin=PASSWORD + "\n", check=False)
     assert refused.returncode != 0
     error = json.loads(refused.stdout)["error"]
     assert "GRT: price impact" in error and "--accept-impact" in error and "nothing sent" in error
     assert int(cli.chain.rpc("eth_getTransactionCount", [address, "latest"]), 16) == nonce
     assert json.loads(cli("activity").stdout)["transactions"] == []
-    bought = json.loads(cli("index", "buy", str(baskets["grt"]), "--amount", "260", "--yes", "--accept-impact",
+    bought = json.loads(cli("index", "buy", str(baskets["grt"]), "--no-split", "--amount", "260", "--yes", "--accept-impact",
                             "--password-stdin", stdin=PASSWORD + "\n").stdout)
     assert bought["status"] == "confirmed"
     assert bought["preview"]["warnings"][0]["level"] == "confirm"
@@ -128,7 +132,7 @@ def test_cli_text_lists_the_warnings(cli, devnet, baskets):
     address = json.loads(cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n").stdout)["address"]
     cli.chain.rpc("anvil_setBalance", [address, hex(2_000 * 10**18)])
     result = subprocess.run([sys.executable, "-m", "app.cli.main", "--home", str(cli.home), "--rpc",
-                             devnet.rpc_url, "index", "quote", str(baskets["grt"]), "--amount", "150",
+                             devnet.rpc_url, "index", "quote", str(baskets["grt"]), "--no-split", "--amount", "150",
                              "--slippage", "6"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "WARNING: GRT: price impact 3." in result.stdout

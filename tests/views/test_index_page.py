@@ -405,6 +405,24 @@ def test_a_skipped_leg_shows_its_reason_muted(qtbot):
     assert model.data(model.index(0, LegsModel.SKIPPED), Qt.ItemDataRole.ForegroundRole) is None
 
 
+def test_a_split_leg_reads_as_split_with_its_parts_in_the_tooltip(qtbot, page, demo_address, chain):
+    chain.rpc("anvil_setBalance", [demo_address, hex(1_100 * 10**18)])
+    plan = preview(qtbot, page, "1000")  # large enough that splitting LINK across pools pays
+    legs = plan.preview.to_json()["legs"]
+    row = next(i for i, leg in enumerate(legs) if leg["symbol"] == "LINK")
+    parts = legs[row]["parts"]
+    assert len(parts) >= 2
+    assert page.model.text(row, LegsModel.ROUTE) == "split " + "/".join(p["share_pct"] for p in parts)
+    tip = page.model.data(page.model.index(row, LegsModel.ROUTE), Qt.ItemDataRole.ToolTipRole)
+    assert tip.count("\n") == len(parts)
+    for part in parts:
+        assert f"{part['share_pct']}% {part['route']}: pay {part['amount_in']} ETH" in tip
+        assert f"(minimum {part['min_out']})" in tip
+    assert page.model.text(row, LegsModel.EXPECTED) == format_amount(legs[row]["expected_out"])
+    page.freshness_timer.stop()  # no block check left in flight for the next test's event loop
+    qtbot.waitUntil(lambda: page._block_worker is None, timeout=5_000)
+
+
 @pytest.mark.parametrize(("value", "shown"), [
     ("25936366.696063097679302936", "25,936,366.696063"),
     ("29.840980687238237358", "29.84098"),

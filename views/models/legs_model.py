@@ -152,6 +152,9 @@ class LegsModel(_LegsTable):
         if column in (self.AMOUNT_IN, self.EXPECTED, self.MINIMUM):
             return format_amount(leg.get(self._KEYS[column]))
         if column == self.ROUTE:
+            parts = leg.get("parts") or []
+            if len(parts) > 1:  # "split 65/35"; the tooltip lists the parts
+                return "split " + "/".join(part["share_pct"] for part in parts)
             return leg.get("route") or NO_VALUE
         if column == self.IMPACT:
             value = to_decimal(leg.get("price_impact_bps"))
@@ -181,6 +184,11 @@ class LegsModel(_LegsTable):
         if column == self.MINIMUM:
             return (f"{full_amount(leg.get('min_out'), symbol)}\nThe transaction reverts if "
                     f"less than this arrives.")
+        if column == self.ROUTE and len(leg.get("parts") or []) > 1:
+            return "Split across pools, one swap each, in the same transaction:\n" + "\n".join(
+                f"{part['share_pct']}% {part['route']}: pay {part['amount_in']} {self.pay_symbol}, "
+                f"expect {part['expected_out']} {symbol} (minimum {part['min_out']}), "
+                f"impact {part['price_impact_bps']} bps" for part in leg["parts"])
         if column == self.ROUTE and leg.get("fee_tier") is not None:
             return f"pool fee tier(s): {leg['fee_tier']}"
         if column == self.WEIGHT:
