@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import subprocess
 from decimal import Decimal
 
@@ -113,13 +112,14 @@ def test_a_send_on_base_is_charged_the_l1_fee_the_signing_summary_showed(base):
     sender = base.deployment["demo_account"]
     before = base.client.balance(sender)
     result = base.cli("send", RECIPIENT, "0.01", "--yes", "--password-stdin", stdin=PASSWORD + "\n")
-    shown = re.search(r"L1 data fee (\d+\.\d+) ETH", result.stderr)
-    assert shown, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith('{"signing_summary"')]
+    fee = json.loads(line)["signing_summary"]["fee"]  # the summary the person approved (--json)
+    assert int(fee["total_wei"]) == int(fee["gas_wei"]) + int(fee["l1_wei"])
     sent = base.client.receipt(json.loads(result.stdout)["tx_hash"])
     gas_cost = int(sent["gasUsed"]) * int(sent["effectiveGasPrice"])
     charged_l1 = before - base.client.balance(sender) - 10**16 - gas_cost
     assert charged_l1 > 0
-    assert Decimal(shown.group(1)) * 10**18 == charged_l1
+    assert int(fee["l1_wei"]) == charged_l1
 
 
 def test_an_unknown_universal_router_version_is_refused():
