@@ -151,6 +151,16 @@ def blocking_reason(warnings: Iterable[dict], accepted: bool, flag: str = "--acc
     return None
 
 
+def refuse_unaccepted_warnings(action: str, warnings: Iterable[dict], accepted: bool) -> None:
+    """The execution's own check (the CLI and the GUI check first, to ask before any password):
+    InvalidInput, nothing sent, while ``blocking_reason`` has one."""
+    from app.errors import InvalidInput
+
+    reason = blocking_reason(warnings, accepted)
+    if reason:
+        raise InvalidInput(f"this {action} {reason}")
+
+
 def as_notes(warnings: Iterable[dict]) -> tuple[str, ...]:
     """Warnings as signing-summary notes ("Warning: ...", "Confirmed by you: ...")."""
     prefix = {CONFIRM: "Confirmed by you: ", REFUSE: "Refused: ", WARN: "Warning: "}

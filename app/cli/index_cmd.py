@@ -152,14 +152,14 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         try:
-            result = execute_index_plan(session, plan, signer, prompts)
+            result = execute_index_plan(session, plan, signer, prompts, accept_impact=args.accept_impact)
         except StaleQuote:  # quotes aged while unlocking: quote again, once, and show the new one
             plan = plan_index_buy(session, args.basket, args.amount, args.pay, slippage, account.address,
                                   args.max_impact, split_routes=args.split_routes)
             if quote_id is not None:
                 check_index_quote(session, quote_id, plan, account.address)
             _refuse_unaccepted(plan.preview.warnings, args)
-            result = execute_index_plan(session, plan, signer, prompts)
+            result = execute_index_plan(session, plan, signer, prompts, accept_impact=args.accept_impact)
         sent = _sent_via(session)  # (reads the setting: while the store is open)
     realised = result.realised
     out = {"tx_hash": realised["tx_hash"], "explorer_url": tx_url(session.network, realised["tx_hash"]),
@@ -194,11 +194,11 @@ def _trade(args: argparse.Namespace, ctx: CliContext) -> int:
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
         try:
-            realised = execute_trade_plan(session, plan, signer, prompts)
+            realised = execute_trade_plan(session, plan, signer, prompts, accept_impact=args.accept_impact)
         except StaleQuote:
             plan = planner(session, args.basket, account.address, args.slippage, args.max_impact)
             _refuse_unaccepted(plan.preview["warnings"], args)
-            realised = execute_trade_plan(session, plan, signer, prompts)
+            realised = execute_trade_plan(session, plan, signer, prompts, accept_impact=args.accept_impact)
         sent = _sent_via(session)
     emit({**with_explorer_url(session.network, realised), "preview": plan.preview,
           "sent_via": sent, "signing_summaries": prompts.summaries_json()}, ctx.as_json,

@@ -14,7 +14,7 @@ from eth_utils import keccak, to_checksum_address
 from app.errors import BasketryError
 from app.index.planner import IndexPlan
 from app.session import ChainSession
-from app.trade_warnings import as_notes
+from app.trade_warnings import as_notes, refuse_unaccepted_warnings
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
 from app.tx.describe.session import summary_for
@@ -38,13 +38,17 @@ class IndexResult:
     realised: dict[str, Any]
 
 
-def execute_index_plan(session: ChainSession, plan: IndexPlan, signer: Signer, prompts: Prompts) -> IndexResult:
-    """Send the plan's transactions in order. Raises StaleQuote (nothing sent) if the chain
+def execute_index_plan(session: ChainSession, plan: IndexPlan, signer: Signer, prompts: Prompts,
+                       accept_impact: bool = False) -> IndexResult:
+    """Send the plan's transactions in order. Raises InvalidInput (nothing sent) while the
+    preview has a confirm-level warning not accepted (``accept_impact``: the CLI's
+    --accept-impact, the GUI's ticked box) or any refuse-level one; StaleQuote (nothing sent) if the chain
     moved more than a few blocks since the quotes, ContractReverted (nothing sent) if the
     simulation just before signing fails (e.g. a price moved past a leg's minimum); stops at
     the first transaction that fails on chain (the minimums protect the funds: a revert
     costs only gas)."""
     client, journal, store = session.client, session.journal, session.store
+    refuse_unaccepted_warnings("index buy", plan.preview.warnings, accept_impact)
     if plan.is_stale(client.block_number()):
         raise StaleQuote(f"the quotes are from block {plan.block}; the chain has moved on: preview again")
     preview_id = _store_preview(session, plan)

@@ -12,7 +12,7 @@ from app.index.execute import StaleQuote, received_by_token
 from app.index.preview import min_out
 from app.index.rebalance import TradePlan
 from app.session import ChainSession
-from app.trade_warnings import as_notes
+from app.trade_warnings import as_notes, refuse_unaccepted_warnings
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
 from app.tx.describe.session import summary_for
@@ -21,8 +21,12 @@ from wallet.prompts import Prompts
 from wallet.signer import Signer
 
 
-def execute_trade_plan(session: ChainSession, plan: TradePlan, signer: Signer, prompts: Prompts) -> dict[str, Any]:
+def execute_trade_plan(session: ChainSession, plan: TradePlan, signer: Signer, prompts: Prompts,
+                       accept_impact: bool = False) -> dict[str, Any]:
+    """A rebalance or exit; refused (nothing sent) like an index buy while a confirm-level
+    warning is not accepted."""
     client, journal, store = session.client, session.journal, session.store
+    refuse_unaccepted_warnings(plan.kind, plan.preview.get("warnings", []), accept_impact)
     if plan.is_stale(client.block_number()):
         raise StaleQuote(f"the quotes are from block {plan.block}; the chain has moved on: preview again")
     with store.lock, store.db.conn:

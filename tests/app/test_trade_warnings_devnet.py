@@ -99,7 +99,12 @@ def test_the_total_is_value_weighted_across_legs(session, baskets, whale):
 def test_a_confirmed_buy_carries_its_warnings_into_the_signing_summary(session, chain, baskets, whale):
     plan = plan_index_buy(session, str(baskets["grt"]), "260", "ETH", None, whale.address)
     prompts = AutoApprovePrompts()
-    result = execute_index_plan(session, plan, whale, prompts)
+    nonce = chain.rpc("eth_getTransactionCount", [whale.address, "latest"])
+    with pytest.raises(InvalidInput, match="needs your explicit confirmation, nothing sent: GRT: price impact"):
+        execute_index_plan(session, plan, whale, prompts)  # the execution checks too, not only the CLI/GUI
+    assert prompts.confirmed == [] and session.journal.entries() == []
+    assert chain.rpc("eth_getTransactionCount", [whale.address, "latest"]) == nonce
+    result = execute_index_plan(session, plan, whale, prompts, accept_impact=True)
     assert result.realised["status"] == "confirmed"
     warnings = prompts.confirmed[-1].warnings  # the summary's warnings: shown first, in the warning colour
     assert any(w.startswith("Confirmed by you: GRT: price impact") for w in warnings)

@@ -540,7 +540,8 @@ class IndexPage(QWidget):
             self._buy_failed(BasketryError("the chain session changed: preview again"))
             return
         self.stage.setText("Checking the quote is still fresh…")
-        args = (session, plan, signer, context.prompts)
+        # Buy is enabled only once a confirm-level warning's box is ticked; the execution checks again
+        args = (session, plan, signer, context.prompts, self.warnings_view.accepted)
         if record.kind in HARDWARE:
             job = context.device_worker.submit(run_index_buy, *args)
         else:
@@ -631,9 +632,10 @@ class IndexPage(QWidget):
 
 
 # --- the execution, on a worker or the device thread ----------------------------------------------
-def run_index_buy(session, plan: IndexPlan, signer, prompts: Prompts, progress) -> IndexResult:
+def run_index_buy(session, plan: IndexPlan, signer, prompts: Prompts, accept_impact: bool, progress) -> IndexResult:
     """``execute_index_plan`` with its confirmations reported: ("confirm"|"approved", index,
     total, kind) before and after the user answers each signing dialog."""
     from app.index.execute import execute_index_plan
 
-    return execute_index_plan(session, plan, signer, ReportingPrompts(prompts, plan.kinds, progress))
+    return execute_index_plan(session, plan, signer, ReportingPrompts(prompts, plan.kinds, progress),
+                              accept_impact=accept_impact)
