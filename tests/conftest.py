@@ -46,6 +46,17 @@ def devnet(devnet_home: Path) -> DevnetStatus:
     net.stop()
 
 
+@pytest.fixture(scope="session")
+def cli_zygote():
+    """Runs `basketry ...` in a fresh forked process per command, with web3 & co. already
+    imported (tests/support/cli_zygote.py): the CLI tests' start-up cost once, not per call."""
+    from tests.support.cli_zygote import CliZygote
+
+    zygote = CliZygote(ROOT)
+    yield zygote
+    zygote.close()
+
+
 @pytest.fixture
 def chain(devnet: DevnetStatus) -> ChainClient:
     """A client on the session devnet, with the chain rolled back after the test."""

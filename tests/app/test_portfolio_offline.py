@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 from app.accounting import METHODS
 from app.devnet.manager import Devnet
@@ -15,14 +13,14 @@ from tests.conftest import free_port
 PASSWORD = "correct horse battery"
 
 
-def test_with_the_chain_stopped_the_portfolio_and_pnl_are_the_ones_seen_online(tmp_path, secret_service):
+def test_with_the_chain_stopped_the_portfolio_and_pnl_are_the_ones_seen_online(tmp_path, secret_service, cli_zygote):
     home = tmp_path / "home"
     net = Devnet(home)
     net.start(block_time=None, port=free_port())
 
     def cli(*args: str, stdin: str = "") -> dict:
-        result = subprocess.run([sys.executable, "-m", "app.cli.main", "--home", str(home), "--json", *args],
-                                input=stdin, capture_output=True, text=True, timeout=180, env=dict(os.environ))
+        result = cli_zygote.run(["--home", str(home), "--json", *args], stdin=stdin, env=dict(os.environ),
+                                timeout=180)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 

@@ -37,8 +37,9 @@ def replicas(replica_home: Path):
 
 
 class Replica:
-    def __init__(self, network: str, status: DevnetStatus, source_home: Path, home: Path):
+    def __init__(self, network: str, status: DevnetStatus, source_home: Path, home: Path, zygote=None):
         self.network = network
+        self.zygote = zygote  # tests/support/cli_zygote.py: a process per command, imports paid once
         self.rpc_url = status.rpc_url
         self.client = ChainClient(status.rpc_url)
         self.deployment = json.loads((source_home / f"replica-{network}" / "deployment.json").read_text())
@@ -48,9 +49,12 @@ class Replica:
         shutil.copy(source_home / f"replica-{network}" / "deployment.json", target / "deployment.json")
 
     def cli(self, *args: str, stdin: str = "", check: bool = True):
-        result = subprocess.run([sys.executable, "-m", "app.cli.main", "--home", str(self.home),
-                                 "--network", self.network, "--rpc", self.rpc_url, "--json", *args],
-                                input=stdin, capture_output=True, text=True, timeout=180, env=dict(os.environ))
+        argv = ["--home", str(self.home), "--network", self.network, "--rpc", self.rpc_url, "--json", *args]
+        if self.zygote is not None:
+            result = self.zygote.run(argv, stdin=stdin, env=dict(os.environ), timeout=180)
+        else:
+            result = subprocess.run([sys.executable, "-m", "app.cli.main", *argv], input=stdin,
+                                    capture_output=True, text=True, timeout=180, env=dict(os.environ))
         if check:
             assert result.returncode == 0, result.stderr
         return result
@@ -59,19 +63,19 @@ class Replica:
         return json.loads(self.cli(*args, stdin=stdin).stdout)
 
 
-def _replica(name: str, replicas, replica_home, tmp_path, secret_service):
+def _replica(name: str, replicas, replica_home, tmp_path, secret_service, zygote):
     status = replicas[name]
-    replica = Replica(name, status, replica_home, tmp_path / "home")
+    replica = Replica(name, status, replica_home, tmp_path / "home", zygote)
     snapshot = replica.client.rpc("evm_snapshot")
     yield replica
     replica.client.rpc("evm_revert", [snapshot])
 
 
 @pytest.fixture
-def ethereum(replicas, replica_home, tmp_path, secret_service):
-    yield from _replica("ethereum", replicas, replica_home, tmp_path, secret_service)
+def ethereum(replicas, replica_home, tmp_path, secret_service, cli_zygote):
+    yield from _replica("ethereum", replicas, replica_home, tmp_path, secret_service, cli_zygote)
 
 
 @pytest.fixture
-def base(replicas, replica_home, tmp_path, secret_service):
-    yield from _replica("base", replicas, replica_home, tmp_path, secret_service)
+def base(replicas, replica_home, tmp_path, secret_service, cli_zygote):
+    yield from _replica("base", replicas, replica_home, tmp_path, secret_service, cli_zygote)
