@@ -11,3 +11,8 @@ def format_units(amount: int, decimals: int) -> str:
     value = Decimal(amount).scaleb(-decimals)
     text = format(value.normalize(), "f") if value else "0"
     return text
+
+
+def format_decimal(value: Decimal) -> str:
+    """Decimal("0E-18") -> "0", Decimal("1.500") -> "1.5"; exact, never an exponent."""
+    return format(value.normalize(), "f") if value else "0"

@@ -34,8 +34,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                                 "or coingecko (online; tokens it lacks keep the on-chain price)")
     portfolio.set_defaults(handler=run_portfolio)
     pnl = commands.add_parser("pnl", help="realised and unrealised P&L by a cost-basis method")
-    pnl.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS),
-                     help=f"cost-basis method (default: {DEFAULT_METHOD})")
+    pnl.add_argument("--method", default=None, choices=sorted(METHODS),
+                     help=f"cost-basis method (default: the one saved by the Portfolio page, else {DEFAULT_METHOD})")
     pnl.add_argument("--offline", action="store_true", help="from the local store only (no network)")
     pnl.set_defaults(handler=run_pnl)
 
@@ -168,6 +168,7 @@ def _fmt(value: Decimal | None, places: int) -> str:
 
 def run_pnl(args: argparse.Namespace, ctx: CliContext) -> int:
     from app.networks import get_network
+    from app.portfolio.method_setting import method_or_saved
     from app.portfolio.pnl import compute_pnl
     from app.portfolio.view import chain_key_offline
     from app.store import Store
@@ -175,7 +176,7 @@ def run_pnl(args: argparse.Namespace, ctx: CliContext) -> int:
     with Store.open(ctx.home) as store:
         portfolio, _result, reason = _load(ctx, store, args.offline or ctx.offline)
         key = portfolio.chain if portfolio is not None else chain_key_offline(store, get_network(ctx.network))
-        pnl = compute_pnl(store, key, args.method)
+        pnl = compute_pnl(store, key, method_or_saved(store, args.method))
     data = pnl.to_json()
     data.update({"as_of": iso(portfolio.as_of), "offline": reason is not None, "offline_reason": reason})
     emit(data, ctx.as_json, _pnl_text(pnl, reason))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from app.accounting import METHODS
 from app.accounts import AccountRegistry
 from app.cli.arguments import whole_number
 from app.cli.context import CliContext
@@ -43,6 +44,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                         "available, when the vault limits withdrawals now)")
     amount.add_argument("--available-now", action="store_true",
                         help="redeem what the vault pays out now (maxRedeem), which may be less than all")
+    withdraw.add_argument("--method", default=None, choices=sorted(METHODS),
+                          help="cost-basis method of the realised yield (default: the one saved by the "
+                          "Portfolio page, else fifo)")
     for action in (deposit, withdraw):
         action.add_argument("--yes", action="store_true")
         action.add_argument("--password-stdin", action="store_true")
@@ -108,7 +112,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         prompts = CliPrompts(args.yes, ctx.as_json)
         password = read_password(args.password_stdin, StdinLines()) if account.kind == "local" else None
         signer = WalletService(store).signer(account, prompts, password)
-        realised = execute_vault_plan(session, plan, signer, prompts, accept_share_price=accept)
+        realised = execute_vault_plan(session, plan, signer, prompts, accept_share_price=accept,
+                                      method=getattr(args, "method", None))
         after = position(session, read_vault(session, address, account.address), account.address)
     emit({**with_explorer_url(session.network, realised), "preview": plan.preview, "position": after,
           "signing_summaries": prompts.summaries_json()}, ctx.as_json,

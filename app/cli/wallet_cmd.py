@@ -138,6 +138,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 def _list(ctx: CliContext, store: Store, service: WalletService) -> None:
     from app.balances import read_balances
     from app.session import ChainSession
+    from app.units import format_decimal
 
     records = service.accounts.all()
     active = store.get_setting("active_account")
@@ -152,7 +153,7 @@ def _list(ctx: CliContext, store: Store, service: WalletService) -> None:
     rows = []
     for record in records:
         row = {**_account_json(record), "active": record.label == active}
-        row["balances"] = {k: str(v) for k, v in balances.get(record.address, {}).items()} if not offline else None
+        row["balances"] = {k: format_decimal(v) for k, v in balances.get(record.address, {}).items()} if not offline else None
         rows.append(row)
     result = {"accounts": rows, "network": ctx.network, "offline": offline}
     text = "\n".join(

@@ -125,13 +125,23 @@ def plan_rebalance(session: ChainSession, basket_name: str, owner: str, slippage
         raise InvalidInput(f"this account holds none of {basket.name}'s tokens: buy it first")
     eth_usd = eth_usd_from_scan(scan, session.network.wrapped_native, session.token("USDC"))
     drift, sells, buys = [], [], []
+    weth_spend = 0  # WETH held above its target weight: spent on the buys directly
     for token in basket.tokens:
         current = value_weth[token.symbol] / total
         target = Fraction(str(weights[token.symbol]))
         diff_weth = (current - target) * total  # > 0: overweight
         diff_usd = Decimal(abs(diff_weth).numerator) / Decimal(abs(diff_weth).denominator) / Decimal(10**18) * eth_usd
         action = "hold"
-        if diff_usd >= MIN_TRADE_USD and abs(current - target) >= DRIFT_BAND and token.address != weth.address:
+        outside = diff_usd >= MIN_TRADE_USD and abs(current - target) >= DRIFT_BAND
+        if outside and token.address == weth.address:
+            # WETH is the swaps' pay token: held above target it is the buys' budget as it is;
+            # below target it is bought by keeping what the sells deliver beyond the buys
+            if diff_weth > 0:
+                weth_spend = min(held[token.symbol][0], int(diff_weth))
+                action = "sell"
+            else:
+                action = "buy"
+        elif outside:
             if diff_weth > 0:
                 balance = held[token.symbol][0]
                 amount = min(balance, int(balance * (diff_weth / value_weth[token.symbol])))
@@ -148,13 +158,14 @@ def plan_rebalance(session: ChainSession, basket_name: str, owner: str, slippage
         raise InvalidInput(f"{basket.name} is within {float(DRIFT_BAND) * 100:g} percentage points of its "
                            "target weights: nothing to rebalance")
     return _plan_trades(session, "rebalance", basket.name, owner, slippage_text, sells, buys, weth, weth, held, drift,
-                        max_impact_text)
+                        max_impact_text, weth_spend)
 
 
 def _plan_trades(session: ChainSession, kind: str, basket_name: str, owner: str, slippage_text: str | None,
                  sells: list[tuple[Token, int]], buys: list[tuple[Token, Fraction]], sell_into: Token,
                  weth: Token, held: dict[str, tuple[int, int]], drift: list[dict],
-                 max_impact_text: str | None = None) -> TradePlan:
+                 max_impact_text: str | None = None, weth_spend: int = 0) -> TradePlan:
+    """``weth_spend``: WETH held above target, added to what the sells deliver as the buys' budget."""
     client, network = session.client, session.network
     slippage_bps = parse_slippage(slippage_text)
     max_impact = impact_limit(session.store.get_setting(MAX_IMPACT_SETTING), max_impact_text)
@@ -171,7 +182,7 @@ def _plan_trades(session: ChainSession, kind: str, basket_name: str, owner: str,
     extra = [("eth_feeHistory", ["0xa", "latest", [50]]), ("eth_getBlockByNumber", ["latest", False])]
     quotes, answers = quote_routes(client, network.quoter, requests, extra)
     legs: list[TradeLeg] = []
-    budget = 0  # WETH the sells are sure to deliver (their minimums): what the buys may spend
+    budget = weth_spend  # + WETH the sells are sure to deliver (their minimums): what the buys may spend
     for token, _amount in sells:
         choice = choose_route(token.symbol, [q for o, q in zip(owners, quotes, strict=True) if o is token],
                               max_impact, sell_into.symbol)

@@ -85,6 +85,12 @@ class PriceBook:
         when, usd, source = rows[max(index, 0)]
         return usd, f"{source} at {when}"
 
+    def before(self, token: str, time: int) -> tuple[Decimal, str] | None:
+        """The price a transaction at ``time`` is valued at: the newest stored strictly before
+        it, i.e. at the block before or earlier (block times strictly increase), never one read
+        at its own block after it moved the pool; else the first after (as ``at``)."""
+        return self.at(token, time - 1)
+
 
 def events_for_tx(tx: ChainTx, moves: Iterable[TokenMove], mine: set[str], decimals: Mapping[str, int],
                   prices: PriceBook, quote_assets: set[str]) -> list[LedgerEvent]:
@@ -115,7 +121,7 @@ def events_for_tx(tx: ChainTx, moves: Iterable[TokenMove], mine: set[str], decim
 
 def _value(token: str, amount: int, decimals: Mapping[str, int], prices: PriceBook,
            time: int) -> tuple[Decimal | None, str]:
-    found = prices.at(token, time)
+    found = prices.before(token, time)
     if found is None:
         return None, "no price"
     usd, source = found
@@ -176,7 +182,7 @@ def _split(total: Decimal | None, side: dict[str, int], valued: dict) -> dict[st
 
 def _with_gas(events: list[LedgerEvent], tx: ChainTx, prices: PriceBook, quote_assets: set[str]) -> list[LedgerEvent]:
     sender = tx.from_address
-    found = prices.at(NATIVE_ADDRESS, tx.timestamp)
+    found = prices.before(NATIVE_ADDRESS, tx.timestamp)
     fee = (Decimal(tx.gas_wei).scaleb(-18) * found[0]).quantize(USD) if found else ZERO
     source = found[1] if found else "no price: valued at 0"
     mine = [e for e in events if e.account == sender]

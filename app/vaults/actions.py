@@ -21,6 +21,7 @@ from app.index.quotes import scan_pools
 from app.index.routers import encode_erc20_approve
 from app.index.routing import parse_slippage
 from app.inputs import parse_units
+from app.portfolio.method_setting import method_or_saved
 from app.session import ChainSession
 from app.trade_warnings import as_notes, fee_warnings, slippage_warnings
 from app.tx import lifecycle
@@ -32,6 +33,7 @@ from app.vaults.apy import trailing_apy
 from app.vaults.deposit_guard import check_before_send, refuse_unsafe_plan
 from app.vaults.fees import measured_fees
 from app.vaults.liquidity import refuse_all_text
+from app.vaults.lot_selection import take_lots
 from app.vaults.reader import VaultInfo, read_vault, samples
 from app.vaults.share_price_guard import DepositState, deposit_flags
 from wallet.prompts import Prompts
@@ -171,12 +173,15 @@ def plan_withdraw(session: ChainSession, vault: str, amount_text: str | None, ow
 
 
 def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, prompts: Prompts,
-                       accept_share_price: bool = False) -> dict[str, Any]:
-    """Send the plan. A deposit is refused (nothing sent) with no minimum or expected shares, with
+                       accept_share_price: bool = False, method: str | None = None) -> dict[str, Any]:
+    """Send the plan. A withdrawal's yield is costed by ``method`` (None: the saved cost-basis
+    method, app/portfolio/method_setting.py). A deposit is refused (nothing sent) with no minimum or expected shares, with
     share-price flags not accepted, and when, right before the approval and again right before
     the deposit, it would give fewer shares than the minimum or the share price moved past the
     tolerance (app/vaults/deposit_guard.py)."""
     client, journal, store = session.client, session.journal, session.store
+    method = method_or_saved(store, method)
+    take_lots([], 0, method)  # an unknown method is refused before anything is sent
     if plan.kind == "vault_deposit":
         refuse_unsafe_plan(plan, accept_share_price)
         check_before_send(session, plan)
@@ -205,7 +210,7 @@ def execute_vault_plan(session: ChainSession, plan: VaultPlan, signer: Signer, p
     realised = {"status": final.status, "tx_hash": final.tx_hash,
                 "gas_used": int((final.receipt or {}).get("gasUsed", 0))}
     if final.status == "confirmed" and final.kind == plan.kind:
-        realised.update(_record(session, plan, final))
+        realised.update(_record(session, plan, final, method))
     with store.lock, store.db.conn:
         store.db.execute("UPDATE previews SET realized_json = ?, transaction_id = ? WHERE id = ?",
                          [json.dumps(realised), final.id, preview_id])
@@ -228,7 +233,7 @@ def vault_labels(info: VaultInfo) -> dict:
                                      info.asset_decimals)}
 
 
-def _record(session: ChainSession, plan: VaultPlan, entry) -> dict[str, Any]:
+def _record(session: ChainSession, plan: VaultPlan, entry, method: str) -> dict[str, Any]:
     """Shares minted/burnt and assets moved, from the receipt's Transfer logs; lots updated."""
     info, owner = plan.info, plan.owner
     moved: dict[tuple[str, str, str], int] = {}
@@ -256,29 +261,27 @@ def _record(session: ChainSession, plan: VaultPlan, entry) -> dict[str, Any]:
                 "assets_paid": format_units(paid, info.asset_decimals)}
     burnt = sum(v for (t, f, to), v in moved.items() if t == info.address and f == owner_l and to == zero)
     received = sum(v for (t, f, to), v in moved.items() if t == info.asset and to == owner_l)
-    cost = _consume_lots(session, owner, info.address, burnt)
+    cost = _consume_lots(session, owner, info.address, burnt, method)
     return {"shares_burnt": format_units(burnt, info.decimals), "assets_received": format_units(received, info.asset_decimals),
-            "cost_basis": format_units(cost, info.asset_decimals),
+            "cost_basis": format_units(cost, info.asset_decimals), "cost_basis_method": method,
             "realized_yield": format_units(received - cost, info.asset_decimals) if received >= cost
             else "-" + format_units(cost - received, info.asset_decimals), "asset": info.asset_symbol}
 
 
-def _consume_lots(session: ChainSession, owner: str, vault: str, shares: int) -> int:
-    """FIFO: take ``shares`` out of the open lots; return the asset cost of what was taken."""
+def _consume_lots(session: ChainSession, owner: str, vault: str, shares: int, method: str) -> int:
+    """Take ``shares`` out of the open lots by ``method``; return the asset cost of what was taken."""
     store, key = session.store, (session.chain_id, session.connection.genesis_hash)
-    cost, left = 0, shares
     with store.lock, store.db.conn:
         rows = store.db.execute(
             "SELECT id, quantity, remaining, cost_asset FROM lots WHERE chain_id = ? AND genesis_hash = ? AND"
             " account_address = ? AND token_address = ? AND CAST(remaining AS INTEGER) > 0 ORDER BY acquired_at, id",
             [*key, owner, vault]).fetchall()
-        for lot_id, quantity, remaining, cost_asset in rows:
-            if left <= 0:
-                break
-            take = min(left, int(remaining))
-            cost += int(cost_asset or 0) * take // int(quantity)
-            store.db.execute("UPDATE lots SET remaining = ? WHERE id = ?", [str(int(remaining) - take), lot_id])
-            left -= take
+        lots = [(lot_id, int(quantity), int(remaining), int(cost_asset or 0))
+                for lot_id, quantity, remaining, cost_asset in rows]
+        remaining_of = {lot[0]: lot[2] for lot in lots}
+        taken, cost = take_lots(lots, shares, method)
+        for lot_id, take in taken:
+            store.db.execute("UPDATE lots SET remaining = ? WHERE id = ?", [str(remaining_of[lot_id] - take), lot_id])
     return cost
 
 

@@ -145,3 +145,24 @@ def test_a_buy_held_to_its_quote(cli):
     assert moved.returncode != 0
     assert f"since quote {quote['quote_id']}" in out(moved)["error"] and "nothing sent; quote again" in out(moved)["error"]
     assert "WBTC" in out(moved)["error"] and len(out(cli("activity"))["transactions"]) == sent
+
+
+def test_rebalance_spends_weth_held_above_its_weight(cli, deployment):
+    """BTC/ETH 60/40 with WETH overweight (so WBTC underweight): the WETH itself pays for the
+    WBTC; the basket is back within the band afterwards."""
+    address = out(cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n"))["address"]
+    cli("index", "buy", "BTC/ETH 60/40", "--amount", "1", "--yes", "--password-stdin", stdin=PASSWORD + "\n")
+    chain = cli.chain
+    chain.rpc("anvil_impersonateAccount", [address])  # the account wraps 0.5 ETH more
+    chain.wait_for_receipt(chain.send_transaction({"from": address, "to": deployment["contracts"]["weth"],
+                                                   "value": 5 * 10**17, "gas": 100_000, "data": "0xd0e30db0"}))
+    chain.rpc("anvil_stopImpersonatingAccount", [address])
+    preview = out(cli("index", "rebalance", "BTC/ETH 60/40"))
+    drift = {d["symbol"]: d for d in preview["drift"]}
+    assert drift["WETH"]["action"] == "sell" and drift["WBTC"]["action"] == "buy"
+    assert [(leg["sell"], leg["buy"]) for leg in preview["legs"]] == [("WETH", "WBTC")]
+    assert preview["simulation"]["ok"]
+    done = out(cli("index", "rebalance", "BTC/ETH 60/40", "--yes", "--password-stdin", stdin=PASSWORD + "\n"))
+    assert done["status"] == "confirmed"
+    again = cli("index", "rebalance", "BTC/ETH 60/40", check=False)
+    assert again.returncode != 0 and "nothing to rebalance" in out(again)["error"]

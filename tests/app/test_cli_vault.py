@@ -52,3 +52,38 @@ def test_vault_errors(cli):
                    stdin=PASSWORD + "\n", check=False)
     assert too_much.returncode != 0 and "above the balance" in out(too_much)["error"]
     assert out(cli("activity"))["transactions"] == []
+
+
+def test_withdraw_yield_follows_the_cost_basis_method(cli):
+    """Two deposits at different share prices; a partial withdrawal is costed by the saved method
+    (here LIFO: the newer, dearer lot), or by --method when given (FIFO: the older lot)."""
+    from app.portfolio.method_setting import save_method
+    from app.store import Store
+
+    cli("wallet", "demo", "--password-stdin", stdin=PASSWORD + "\n")
+    lots = []
+    for _ in range(2):
+        deposited = out(cli("vault", "deposit", "dvUSDC", "--amount", "1000", "--yes", "--password-stdin",
+                            stdin=PASSWORD + "\n"))
+        lots.append((Decimal(deposited["assets_paid"]), Decimal(deposited["shares_received"])))
+        advance_time(cli.chain, 30 * 86400)
+    (paid1, shares1), (paid2, shares2) = lots
+    assert paid1 / shares1 < paid2 / shares2  # the second lot is dearer per share
+    with Store.open(cli.home) as store:
+        save_method(store, "lifo")
+
+    def withdraw(*method: str) -> dict:
+        return out(cli("vault", "withdraw", "dvUSDC", "--amount", "300", *method, "--yes", "--password-stdin",
+                       stdin=PASSWORD + "\n"))
+
+    unit = Decimal("0.000001")
+    saved = withdraw()
+    burnt = Decimal(saved["shares_burnt"])
+    assert saved["cost_basis_method"] == "lifo"
+    assert abs(Decimal(saved["cost_basis"]) - paid2 * burnt / shares2) <= unit
+    assert Decimal(saved["realized_yield"]) == Decimal(saved["assets_received"]) - Decimal(saved["cost_basis"])
+    chosen = withdraw("--method", "fifo")
+    burnt = Decimal(chosen["shares_burnt"])
+    assert chosen["cost_basis_method"] == "fifo"
+    assert abs(Decimal(chosen["cost_basis"]) - paid1 * burnt / shares1) <= unit
+    assert Decimal(chosen["realized_yield"]) > Decimal(saved["realized_yield"])  # the cheaper lot: more yield

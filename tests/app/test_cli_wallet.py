@@ -211,3 +211,15 @@ def test_hardware_accounts_send_through_their_devices(cli):
         assert rejected.returncode != 0 and "rejected" in out(rejected)["error"]
     kinds = {a["name"]: a["kind"] for a in out(cli("wallet", "list"))["accounts"]}
     assert kinds == {"nano": "ledger", "safe": "trezor"}
+
+
+def test_zero_balances_read_zero(cli, cli_zygote, devnet):
+    """A fresh account's balances are "0", in the text ("0 ETH", never "0E-18 ETH") and the JSON."""
+    import os
+
+    cli("wallet", "create", "fresh", "--password-stdin", stdin=PASSWORD + "\n")
+    [row] = out(cli("wallet", "list"))["accounts"]
+    assert row["balances"] == {"ETH": "0", "USDC": "0"}
+    text = cli_zygote.run(["--home", str(cli.home), "--rpc", devnet.rpc_url, "wallet", "list"],
+                          stdin="", env=dict(os.environ))
+    assert text.returncode == 0 and "0 ETH, 0 USDC" in text.stdout and "E-" not in text.stdout

@@ -168,3 +168,34 @@ def test_coingecko_prices_replace_the_pool_mids_it_has_and_keep_the_rest(session
     with pytest.raises(Exception, match="unknown price source"):
         set_price_source(session.store, "binance")
     assert usdc in {r.address for r in online.rows}
+
+
+def test_a_trade_is_valued_at_the_block_before_it(session, chain, trader):  # noqa: F811
+    """A Top 10 buy refreshed right after it, at its own block (so a price of its own block is
+    stored): the ETH it paid and its gas are valued at the price stored for the block before.
+    (Which of the two was used shows in each event's price source, its observation time; the
+    pure test in test_portfolio_pure.py has prices that differ between the two.)"""
+    me = trader.address
+    update(session, [me])
+    execute_index_plan(session, plan_index_buy(session, "Top 10", "10", "ETH", None, me), trader,
+                       AutoApprovePrompts())
+    update(session, [me])  # refresh at the buy's block (nothing mined since), history at block - 1
+    store, key = session.store, session.journal.chain
+    tx_hash, block, time = store.db.execute(
+        "SELECT tx_hash, block, timestamp FROM chain_txs WHERE chain_id = ? AND genesis_hash = ?"
+        " ORDER BY block DESC LIMIT 1", [key.chain_id, key.genesis_hash]).fetchone()
+
+    def eth_price(at_block: int) -> tuple[Decimal, int]:
+        row = store.db.execute("SELECT price_usd, observed_at FROM prices WHERE chain_id = ? AND genesis_hash = ?"
+                               " AND token_address = ? AND block = ? ORDER BY id DESC LIMIT 1",
+                               [key.chain_id, key.genesis_hash, NATIVE_ADDRESS, at_block]).fetchone()
+        return Decimal(row[0]), int(row[1])
+
+    (before, before_time), (_own, own_time) = eth_price(block - 1), eth_price(block)
+    assert before_time < time == own_time  # both stored; the own block's is at the trade's time
+    rows = store.db.execute("SELECT label, quantity, value_usd, price_source FROM ledger_events WHERE tx_hash = ?"
+                            " AND token_address = ? AND kind = 'disposal'", [tx_hash, NATIVE_ADDRESS]).fetchall()
+    assert {row[0] for row in rows} == {"trade", "gas"}
+    for _label, quantity, value, source in rows:
+        assert source.endswith(f" at {before_time}"), source
+        assert abs(Decimal(value) - Decimal(int(quantity)).scaleb(-18) * before) <= Decimal("0.000001")

@@ -51,3 +51,12 @@ def test_with_the_chain_stopped_the_portfolio_and_pnl_are_the_ones_seen_online(t
         for field in ("realized_usd", "unrealized_usd", "fees_usd", "positions"):
             assert again[field] == online_pnl[method][field], (method, field)
     assert online_pnl["fifo"]["settings"]["events_sha256"] == online_pnl["hifo"]["settings"]["events_sha256"]
+    # without --method, `pnl` uses the method the Portfolio page saved
+    from app.portfolio.method_setting import save_method
+    from app.store import Store
+
+    assert cli("pnl", "--offline")["method"] == "fifo"  # nothing saved yet: the default
+    with Store.open(home) as store:
+        save_method(store, "hifo")
+    saved = cli("pnl", "--offline")
+    assert saved["method"] == "hifo" and saved["realized_usd"] == online_pnl["hifo"]["realized_usd"]

@@ -116,3 +116,18 @@ def test_unknown_tokens_are_left_out_and_prices_come_from_the_right_time():
     assert [(e.token, e.value_usd) for e in events] == [(NATIVE_ADDRESS, 3)]  # gas at $3000 by then
     assert BOOK.at(NATIVE_ADDRESS, 499)[0] == 2000 and BOOK.at(NATIVE_ADDRESS, 500)[0] == 3000
     assert BOOK.at(LOW, -5)[0] == 10  # before any price: the first one, said in the source
+
+
+def test_a_trade_is_priced_at_the_block_before_not_at_its_own_block():
+    """A price read at the trade's own block (a refresh right after it, the pool already moved)
+    is never the trade's price: the newest strictly before it (the block before) is."""
+    book = PriceBook({NATIVE_ADDRESS: [(88, Decimal(2000), "pool"), (100, Decimal(2600), "pool")],
+                      LOW: [(88, Decimal(10), "pool"), (100, Decimal(14), "pool")],
+                      HIGH: [(88, Decimal(40), "pool"), (100, Decimal(30), "pool")]})
+    moves = [TokenMove(LOW, ME, OTHER, 10 * 10**18), TokenMove(HIGH, OTHER, ME, 2 * 10**18)]
+    events = events_for_tx(tx(timestamp=100), moves, {ME}, DECIMALS, book, QUOTES)
+    by = {(e.kind, e.token): e for e in events}
+    assert by[("disposal", LOW)].value_usd == 100  # 10 LOW at $10 (t=88), not $14 (t=100)
+    assert by[("acquisition", HIGH)].value_usd == 100 and by[("acquisition", HIGH)].fee_usd == 2  # gas at $2,000
+    assert by[("disposal", NATIVE_ADDRESS)].value_usd == 2
+    assert all(e.price_source.endswith(" at 88") for e in events)

@@ -254,3 +254,29 @@ def test_a_trade_elsewhere_refreshes_the_shown_page_once(qtbot, page, wallet_con
     settled(qtbot, page)
     qtbot.wait(300)
     assert len(loads) == 1
+
+
+def test_the_method_is_a_saved_setting_and_each_pnl_shown_is_stored(qtbot, page, wallet_context, bought):
+    """Choosing LIFO saves it (a new page opens on it; `pnl` without --method uses it), and every
+    P&L the page shows is a stored report with its settings."""
+    import json
+
+    from app.portfolio.method_setting import saved_method
+
+    store = wallet_context.store
+
+    def reports() -> list[tuple[str, dict]]:
+        return [(m, json.loads(s)) for m, s in store.db.execute(
+            "SELECT method, settings_json FROM pnl_reports ORDER BY id").fetchall()]
+
+    assert reports() and reports()[-1][0] == "fifo"  # the P&L shown on opening
+    count = len(reports())
+    with qtbot.waitSignal(page.pnl_ready, timeout=TIMEOUT):
+        page.set_method("lifo")
+    assert saved_method(store) == "lifo"
+    stored = reports()
+    assert len(stored) == count + 1 and stored[-1][0] == "lifo" and stored[-1][1]["method"] == "lifo"
+    assert stored[-1][1]["prices"]  # the prices it was valued at
+    reopened = make_page(qtbot, wallet_context)
+    settled(qtbot, reopened)
+    assert reopened.method() == "lifo" and reopened.pnl.method == "lifo"

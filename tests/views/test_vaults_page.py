@@ -173,7 +173,7 @@ def test_deposit_accrue_for_30_days_then_withdraw_everything(qtbot, page, wallet
     assert Decimal(realised["cost_basis"]) == 1000
     assert dialog.text("assets_received").endswith("USDC")
     assert dialog.text("realized_yield").startswith("+") and dialog.text("realized_yield").endswith("USDC")
-    assert dialog.text("result_cost_basis") == "1,000 USDC"
+    assert dialog.text("result_cost_basis") == "1,000 USDC (FIFO)"  # the saved cost-basis method (default)
     dialog.close_button.click()
     qtbot.waitUntil(lambda: not page.model.row(row_of(page, USDC_VAULT)).has_shares and not page.loading,
                     timeout=30_000)

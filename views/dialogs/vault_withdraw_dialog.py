@@ -120,7 +120,9 @@ class VaultWithdrawDialog(VaultActionDialog):
         values["assets_received"].setText(f"{format_amount(realised['assets_received'])} {asset}")
         values["assets_received"].setToolTip(full_amount(realised["assets_received"], asset))
         values["shares_burnt"].setText(f"{format_amount(realised['shares_burnt'])} {shares}")
-        values["result_cost_basis"].setText(f"{format_amount(realised['cost_basis'])} {asset}")
+        method = realised.get("cost_basis_method")
+        values["result_cost_basis"].setText(f"{format_amount(realised['cost_basis'])} {asset}"
+                                            + (f" ({method.upper()})" if method else ""))
         values["realized_yield"].setText(f"{signed_amount(realised['realized_yield'])} {asset}")
         values["realized_yield"].setToolTip(full_amount(realised["realized_yield"], asset))
         if not realised["realized_yield"].startswith("-"):

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from app.accounting import DEFAULT_METHOD, METHODS
 from app.errors import InvalidInput
 from app.networks import get_network
+from app.portfolio.method_setting import save_method, saved_method
 from app.portfolio.pnl import PnlResult, compute_pnl
 from app.portfolio.service import PortfolioUpdate, open_offline, update
 from app.portfolio.view import Portfolio
@@ -63,8 +64,8 @@ def run_update(session: ChainSession, accounts: list[str], cancel: threading.Eve
 
 
 def run_pnl(store: Store, key: ChainKey, method: str, accounts: list[str]) -> PnlResult:
-    """The P&L the page shows (not stored as a report: viewing is not reporting)."""
-    return compute_pnl(store, key, method, accounts=accounts, save=False)
+    """The P&L the page shows, stored as a report with its settings (every P&L view is)."""
+    return compute_pnl(store, key, method, accounts=accounts)
 
 
 def progress_text(stage: str, done: int, total: int) -> str:
@@ -119,7 +120,8 @@ class PortfolioPage(QWidget):
         self.method_box = QComboBox(self)
         for key in METHODS:
             self.method_box.addItem(METHOD_LABELS.get(key, key), key)
-        self.method_box.setCurrentIndex(max(self.method_box.findData(DEFAULT_METHOD), 0))
+        chosen = saved_method(context.store) if context is not None else DEFAULT_METHOD
+        self.method_box.setCurrentIndex(max(self.method_box.findData(chosen), 0))
         self.method_box.setToolTip("Which lots a sale consumes: first in, last in, highest cost in, "
                                    "or the average cost of the position")
         self.realized_label = QLabel(NO_VALUE, self)
@@ -215,7 +217,7 @@ class PortfolioPage(QWidget):
 
         self.refresh_button.clicked.connect(self.refresh)
         self.cancel_button.clicked.connect(self.cancel)
-        self.method_box.currentIndexChanged.connect(lambda _index: self.recompute_pnl())
+        self.method_box.currentIndexChanged.connect(lambda _index: self._method_chosen())
 
         if context is None:
             self.state_label.setText(NO_CONTEXT)
@@ -262,6 +264,12 @@ class PortfolioPage(QWidget):
 
     def set_method(self, method: str) -> None:
         self.method_box.setCurrentIndex(self.method_box.findData(method))
+
+    def _method_chosen(self) -> None:
+        """The choice is a setting (`pnl` and `vault withdraw` use it too), then the P&L again."""
+        if not self._closed():
+            save_method(self.context.store, self.method())
+        self.recompute_pnl()
 
     def accounts(self) -> list[str]:
         return [record.address for record in self.context.accounts.all()] if self.context else []
