@@ -46,7 +46,8 @@ def update(session: ChainSession, accounts: Iterable[str],
     history = sync_history(session, accounts, progress=progress, cancel=cancel, to_block=portfolio.block,
                            assets=assets)
     ledger = build_ledger(session.store, session.journal.chain, accounts,
-                          quote_assets_of(session.network.usdc, session.network.wrapped_native))
+                          quote_assets_of(session.network.usdc, session.network.wrapped_native),
+                          session.network.wrapped_native)
     return PortfolioUpdate(portfolio, history, ledger)
 
 
