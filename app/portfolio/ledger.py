@@ -9,6 +9,13 @@ ETH at its value, and that value is a fee: deducted from the proceeds of a sale 
 ETH), else added to the cost of what the transaction bought, else deducted from what it sent,
 else (an approval, a failed transaction) a cost on its own.
 
+Carries are no trade: a transfer between two of the user's accounts (a ``move``), ETH to as
+much WETH or back (a ``wrap``), a vault's asset for its shares (a ``deposit``) and back (a
+``withdrawal``) are booked as rows the Accountant turns into lots carried across with their
+dates and cost (app.accounting.cost_basis, CARRY_OUT...); positions stay per account. Their gas
+is a fee on its own (the ETH spent, disposed of at its value, that value a cost), as an
+approval's.
+
 ``events_for_tx`` is pure; ``build_ledger`` reads and writes SQLite only (works offline) and is
 incremental: a transaction already in the ledger is not derived again. ``reconcile`` then
 compares each position with its last-seen balance: what the history does not explain is an

@@ -204,3 +204,37 @@ def test_a_wrap_an_unwrap_a_deposit_and_a_withdrawal_are_carries():
     assert {e.label for e in events_for_tx(tx(to=SHARES), [TokenMove(WETH, A, SHARES, E18),
                                                            TokenMove(SHARES, ZERO_ADDRESS, A, E18)],
                                            {A}, DECIMALS, BOOK, set(), None)} == {"trade", "gas"}
+
+
+# --- the CSV export: carries as Koinly swaps, the yield a reward, own-account moves no row ------
+def csv_event(tx_hash, seq, account, token, symbol, kind, quantity, value, label, time=1_700_000_000):
+    from app.portfolio.csv_export import LedgerRow
+    return LedgerRow(tx_hash, seq, time, account, token, symbol, 18, kind, quantity, D(value), D(0), label,
+                     "pool mid at 1")
+
+
+def test_the_csv_has_swaps_for_carries_a_reward_for_the_yield_and_no_row_for_a_move():
+    from app.portfolio.csv_export import koinly_rows
+    events = [
+        csv_event("0x1", 0, A, ETH, "ETH", "disposal", 2 * E18, "4000", "wrap"),
+        csv_event("0x1", 1, A, WETH, "WETH", "acquisition", 2 * E18, "4000", "wrap"),
+        csv_event("0x1", 2, A, ETH, "ETH", "disposal", 10**15, "2", "fee"),
+        csv_event("0x2", 0, A, WETH, "WETH", "disposal", E18 // 2, "1000", "move", time=1_700_000_100),
+        csv_event("0x2", 1, B, WETH, "WETH", "acquisition", E18 // 2, "1000", "move", time=1_700_000_100),
+        csv_event("0x2", 2, A, ETH, "ETH", "disposal", 10**15, "2", "fee", time=1_700_000_100),
+        csv_event("0x3", 0, A, WETH, "WETH", "disposal", E18, "2000", "deposit", time=1_700_000_200),
+        csv_event("0x3", 1, A, SHARES, "dvWETH", "acquisition", 9 * E18 // 10, "2000", "deposit", time=1_700_000_200),
+        # half the shares back for 0.55 WETH worth 1100: principal 0.5 WETH (1000), yield 0.05 (100)
+        csv_event("0x4", 0, A, SHARES, "dvWETH", "disposal", 9 * E18 // 20, "1100", "withdrawal", time=1_700_000_300),
+        csv_event("0x4", 1, A, WETH, "WETH", "acquisition", 55 * E18 // 100, "1100", "withdrawal",
+                  time=1_700_000_300),
+    ]
+    rows = [(r.sent, r.received, r.net_worth_usd, r.label, r.tx_hash) for r in koinly_rows(events)]
+    assert rows == [
+        ((D(2), "ETH"), (D(2), "WETH"), D(4000), "swap", "0x1"),
+        ((D("0.001"), "ETH"), None, D(2), "cost", "0x1"),
+        ((D("0.001"), "ETH"), None, D(2), "cost", "0x2"),    # the move itself: no row (one file, every account)
+        ((D(1), "WETH"), (D("0.9"), "dvWETH"), D(2000), "swap", "0x3"),
+        ((D("0.45"), "dvWETH"), (D("0.5"), "WETH"), D(1000), "swap", "0x4"),
+        (None, (D("0.05"), "WETH"), D(100), "reward", "0x4"),
+    ]
