@@ -230,6 +230,9 @@ def _balance_row(event: LedgerRow) -> CsvRow:
     incoming = event.kind == "acquisition"
     if event.label == "opening":
         text = "Opening balance: held before the history Basketry read begins (cost: market value then)"
+    elif event.label == "receipt":
+        text = ("Received without a log (an exchange withdrawal or an internal transfer, found from the"
+                " balance at its block; cost: market value then)")
     else:
         text = ("Balance adjustment: " + ("more" if incoming else "less") +
                 " than the transaction history explains (native or internal transfers, rebasing)")

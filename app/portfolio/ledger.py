@@ -357,18 +357,32 @@ def reconcile(store: Store, key: ChainKey, accounts: set[str], *, decimals: Mapp
     """Replace the opening balances and adjustments so each position's ledger quantity equals
     its last-seen balance (``decimals`` and ``prices``: as stored, if the caller has them
     already). Returns how many were written."""
+    from app.portfolio.native_receipts import stored_receipts
+
     chain = [key.chain_id, key.genesis_hash]
     balances = {(b.account, b.token): b for b in stored_balances(store, key, accounts)}
-    running: dict[tuple[str, str], list[int]] = {}   # position -> [quantity, lowest, first time, first block]
-    for account, token, kind, quantity, time, block in store.db.execute(
-            "SELECT account_address, token_address, kind, quantity, time, block FROM ledger_events"
-            " WHERE chain_id = ? AND genesis_hash = ? AND tx_hash IS NOT NULL ORDER BY time, id", chain):
-        state = running.setdefault((account, token), [0, 0, time, block])
-        state[0] += int(quantity) if kind == "acquisition" else -int(quantity)
-        state[1] = min(state[1], state[0])
     prices = PriceBook(price_history(store, key)) if prices is None else prices
     decimals = {a.address: a.decimals for a in stored_assets(store, key)} if decimals is None else decimals
     rows = []
+    # ETH received without a log, found block by block (app.portfolio.native_receipts): dated
+    # acquisitions at their block (first among the rows of their second), or, if the balance
+    # grew by less than the history says there, an adjustment
+    receipts = [(time, 0, account, NATIVE_ADDRESS, "acquisition" if amount > 0 else "disposal", abs(amount), block)
+                for account, found in stored_receipts(store, key).items() if account in accounts
+                and NATIVE_ADDRESS in decimals for block, time, amount in found]
+    for time, _first, account, token, kind, quantity, block in receipts:
+        rows.append(_adjustment(key, (account, token), quantity, time, block,
+                                "receipt" if kind == "acquisition" else "adjustment", decimals, prices, kind))
+    events = sorted([*receipts, *((time, 1, account, token, kind, int(quantity), block)
+                                  for account, token, kind, quantity, time, block in store.db.execute(
+        "SELECT account_address, token_address, kind, quantity, time, block FROM ledger_events"
+        " WHERE chain_id = ? AND genesis_hash = ? AND tx_hash IS NOT NULL ORDER BY time, id", chain))],
+                    key=lambda e: (e[0], e[1]))
+    running: dict[tuple[str, str], list[int]] = {}   # position -> [quantity, lowest, first time, first block]
+    for time, _order, account, token, kind, quantity, block in events:
+        state = running.setdefault((account, token), [0, 0, time, block])
+        state[0] += quantity if kind == "acquisition" else -quantity
+        state[1] = min(state[1], state[0])
     for position in sorted(set(running) | set(balances)):
         account, token = position
         if account not in accounts or token not in decimals:
@@ -402,7 +416,8 @@ def _adjustment(key: ChainKey, position: tuple[str, str], quantity: int, time: i
     found = prices.at(token, time)
     with localcontext(ACCOUNTING_CONTEXT):
         value = (Decimal(quantity).scaleb(-decimals[token]) * found[0]).quantize(USD) if found else ZERO
-    note = ("balance held before the history begins (cost: market value then)" if label == "opening"
-            else "balance not explained by the history (native or internal transfers, rebasing)")
+    note = {"opening": "balance held before the history begins (cost: market value then)",
+            "receipt": f"ETH received without a log at block {block} (balance diff; cost: market value then)"}.get(
+        label, "balance not explained by the history (native or internal transfers, rebasing)")
     source = f"{note}; {found[1] if found else 'no price: valued at 0'}"
     return _row(key, None, 0, time, block, LedgerEvent(account, token, kind, quantity, value, ZERO, label, source))

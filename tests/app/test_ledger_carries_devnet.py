@@ -99,3 +99,34 @@ def test_moves_wraps_and_a_vault_round_trip_realise_only_gas_and_the_yield(
         if method != "average":
             assert {lot.ref for lot in lots} == {"opening"} and {lot.time for lot in lots} == {opening_time}
     assert balance(chain, weth, second) == E18 // 8
+
+
+def test_eth_received_without_a_log_is_a_dated_acquisition_at_its_blocks_price(session, chain, trader):  # noqa: F811
+    me, outsider = trader.address, Account.create().address
+    chain.rpc("anvil_setBalance", [outsider, hex(100 * E18)])
+    weth = session.network.wrapped_native
+    call(chain, me, weth, E18, "deposit()")                 # the account's first ETH event
+    advance_time(chain, 86400)
+    call(chain, outsider, me, 3 * E18)                      # an exchange withdrawal: no log, not journaled
+    received_at = chain.rpc("eth_blockNumber", [])
+    call(chain, me, weth, E18 // 2, "deposit()")
+    first = update(session, [me])
+    store, key = session.store, session.journal.chain
+    block = int(received_at, 16)
+    stamp = int(chain.rpc("eth_getBlockByNumber", [hex(block), False])["timestamp"], 16)
+    price = Decimal(store.db.execute("SELECT price_usd FROM prices WHERE token_address = ? AND block = ?",
+                                     [NATIVE_ADDRESS, block - 1]).fetchone()[0])
+    rows = store.db.execute("SELECT label, quantity, time, block, value_usd FROM ledger_events WHERE tx_hash IS NULL"
+                            " ORDER BY time").fetchall()
+    assert [r[:4] for r in rows] == [("opening", str(20 * E18), rows[0][2], rows[0][3]),
+                                     ("receipt", str(3 * E18), stamp, block)]
+    assert Decimal(rows[1][4]) == (3 * price).quantize(Decimal("0.000001"))   # at the block before's price
+    assert first.ledger.adjustments == 2 and rows[0][2] < stamp   # opening + receipt, no adjustment
+
+    # the next update searches on from where this one stopped, and keeps what it found
+    call(chain, outsider, me, E18)
+    update(session, [me])
+    labels = [r[0] for r in store.db.execute("SELECT label FROM ledger_events WHERE tx_hash IS NULL ORDER BY time")]
+    assert labels == ["opening", "receipt", "receipt"]
+    for method in METHODS:
+        assert compute_pnl(store, key, method, [me]).adjustments == 0
