@@ -120,11 +120,31 @@ class Disposal:
 Event = Acquisition | Disposal
 
 
-class Entry(NamedTuple):
-    """An event as plain fields, for ``Accountant.extend_checked``: ``amount`` is the cost of an
-    acquisition or the proceeds of a disposal."""
+# Carries: what moves lots from one position to another without realising anything. A carry
+# is a CARRY_OUT of each asset given (its lots taken by the method, as a disposal's would be)
+# followed by one carry in of what was received in the same transaction (ref ``tx#seq``), which
+# gets those lots with their dates, order and cost, their quantities scaled to what came in:
+#   CARRY_IN     an own-account move (same asset) or an ETH<->WETH wrap (1:1, WETH is ETH);
+#   DEPOSIT_IN   vault shares for the asset deposited: the shares' position also records the
+#                principal (the asset's quantity) they stand for;
+#   WITHDRAW_IN  the asset back for shares: the shares' cost comes back with the principal;
+#                assets above that principal are the yield, booked as INCOME at their market
+#                value (``amount`` is the value of all that came in): a new lot dated at the
+#                withdrawal, its value counted in ``income`` and in the realised P&L. Less than
+#                the principal (a withdrawal fee, a loss) realises nothing: the cost carried
+#                covers fewer units.
+# A carry in with nothing carried out (its sender not booked, e.g. another account filtered
+# out) is an acquisition at ``amount``.
+CARRY_OUT, CARRY_IN, DEPOSIT_IN, WITHDRAW_IN = 2, 3, 4, 5
 
-    acquired: bool
+
+class Entry(NamedTuple):
+    """An event as plain fields, for ``Accountant.extend_checked``: ``acquired`` is True for an
+    acquisition, False for a disposal, else one of the carry codes (CARRY_OUT, CARRY_IN,
+    DEPOSIT_IN, WITHDRAW_IN); ``amount`` is the cost of an acquisition, the proceeds of a
+    disposal, the market value of what a carry moved."""
+
+    acquired: bool | int
     account: str
     token: str
     time: Time
@@ -285,6 +305,28 @@ class LotHeap:
     def open_lots(self) -> Iterable[_Lot]:
         return (_Lot(ref, time, seq, quantity, cost) for _key, seq, quantity, cost, ref, time in sorted(self._heap))
 
+    def take_lots(self, quantity: Decimal) -> list[_Lot]:
+        """``take`` keeping each part's lot whole: ref, date, order (``seq``) and cost, to be
+        put into another position (a carry: a move, wrap, deposit or withdrawal)."""
+        heap = self._heap
+        taken: list[_Lot] = []
+        left = quantity
+        while left:
+            lot = heap[0]
+            if lot[2] <= left:
+                heappop(heap)
+                taken.append(_Lot(lot[4], lot[5], lot[1], lot[2], lot[3]))
+                left -= lot[2]
+            else:
+                cost = lot[3] * left / lot[2]
+                taken.append(_Lot(lot[4], lot[5], lot[1], left, cost))
+                lot[2] -= left
+                lot[3] -= cost
+                left = ZERO
+        self.quantity -= quantity
+        self.cost = self.cost - sum((lot.cost for lot in taken), ZERO) if heap else ZERO
+        return taken
+
 
 # The three keys, also computed inline by each ``push`` (a call per lot costs as much as the rest).
 class FifoLots(LotHeap):
@@ -351,7 +393,8 @@ class AveragePool:
     def push(self, ref: str, time: Time, seq: int, quantity: Decimal, cost: Decimal) -> None:
         self.quantity += quantity
         self.cost += cost
-        self.last_time = time
+        if self.last_time is None or time > self.last_time:   # a carried lot keeps an older date
+            self.last_time = time
 
     def take(self, quantity: Decimal) -> tuple[list[Consumption], Decimal]:
         if quantity == self.quantity:
@@ -366,6 +409,12 @@ class AveragePool:
     def open_lots(self) -> Iterable[_Lot]:
         if self.quantity:
             yield _Lot(self.REF, self.last_time, 0, self.quantity, self.cost)
+
+    def take_lots(self, quantity: Decimal) -> list[_Lot]:
+        """``take`` as one lot at the average cost (dated by the pool's latest acquisition)."""
+        when = self.last_time
+        _consumed, cost = self.take(quantity)
+        return [_Lot(self.REF, when, 0, quantity, cost)]
 
 
 _DIGEST_BATCH = 4096   # event lines hashed at once
@@ -403,6 +452,9 @@ class Accountant:
         self.last_time: Time | None = None
         self._digest = hashlib.sha256()
         self._lines: list[str] = []   # booked, not yet hashed
+        self.income = ZERO   # vault yield (see WITHDRAW_IN), also in ``realised``
+        self.principal: dict[Position, tuple[str, Decimal]] = {}   # shares -> (asset, quantity)
+        self._carrying: dict[str, list] = {}   # transaction -> lots carried out, not yet in
 
     def apply(self, event: Event) -> RealisedDisposal | None:
         """Book one event; its time must not be before the last one's (else ValueError: the
@@ -426,10 +478,14 @@ class Accountant:
                 if last is not None and time < last:
                     raise ValueError(f"event at {time} is before the last one booked ({last})")
                 last = time
-                if acquired:
+                if acquired is True or acquired == 1:
                     acquire(account, token, time, quantity, amount, fee, ref)
-                else:
+                elif not acquired:
                     dispose(account, token, time, quantity, amount, fee, ref, keep)
+                elif acquired == CARRY_OUT:
+                    self._carry_out(account, token, time, quantity, ref)
+                else:
+                    self._carry_in(acquired, account, token, time, quantity, amount, ref)
 
     def _apply(self, event: Event) -> RealisedDisposal | None:
         """Book ``event`` (checked by the caller), in ACCOUNTING_CONTEXT (the caller's)."""
@@ -486,6 +542,72 @@ class Accountant:
             self._hash_lines()
         return result
 
+    def _carry_out(self, account: str, token: str, time: Time, quantity: Decimal, ref: str) -> None:
+        self._lines.append(f"O|{account}|{token}|{time}|{quantity!s}|{ref}\n")
+        position = (account, token)
+        book = self.books.get(position)
+        held = book.quantity if book is not None else ZERO
+        if quantity > held:
+            self._lines.pop()
+            raise OversoldError(f"moved {quantity} {token} at t={time} out of {account or 'the books'} but held {held}"
+                                + (f" ({ref})" if ref else ""))
+        principal = self.principal.get(position)
+        if principal is not None:   # the shares taken stand for their part of the principal
+            part = principal[1] * quantity / held
+            self.principal[position] = (principal[0], principal[1] - part)
+            principal = (principal[0], part)
+        lots = book.take_lots(quantity)
+        self._carrying.setdefault(_tx_of(ref), []).append((token, quantity, lots, principal))
+        self.count += 1
+        self.last_time = time
+
+    def _carry_in(self, code: int, account: str, token: str, time: Time, quantity: Decimal, value: Decimal,
+                  ref: str) -> None:
+        carried = self._carrying.pop(_tx_of(ref), None)
+        if not carried:   # nothing booked left for it: a plain acquisition at its value
+            self._acquire(account, token, time, quantity, value, ZERO, ref)
+            return
+        self._lines.append(f"I{code}|{account}|{token}|{time}|{quantity!s}|{value!s}|{ref}\n")
+        position = (account, token)
+        book = self.books.get(position)
+        if book is None:
+            book = self.books[position] = self._book_type()
+        out = sum((c[1] for c in carried), ZERO)
+        lots = [lot for c in carried for lot in c[2]]
+        units = quantity   # what the carried lots become
+        if code == WITHDRAW_IN:
+            principal = sum((c[3][1] for c in carried if c[3] is not None and c[3][0] == token), ZERO)
+            if ZERO < principal < quantity:
+                units = principal
+                income = value * (quantity - principal) / quantity
+                book.push(ref, time, self.count, quantity - principal, income)
+                self.income += income
+                self.realised += income
+                self.realised_by_position[position] = self.realised_by_position.get(position, ZERO) + income
+        elif code == DEPOSIT_IN:
+            old = self.principal.get(position)
+            underlying = carried[0][0]
+            if all(c[0] == underlying for c in carried):
+                base = old[1] if old is not None and old[0] == underlying else ZERO
+                self.principal[position] = (underlying, base + out)
+        else:   # a move or a wrap: the principal the shares stood for goes with them
+            for c in carried:
+                if c[3] is not None:
+                    old = self.principal.get(position)
+                    base = old[1] if old is not None and old[0] == c[3][0] else ZERO
+                    self.principal[position] = (c[3][0], base + c[3][1])
+        left = units
+        for index, lot in enumerate(lots):   # scaled to ``units``, the last lot taking the rounding
+            part = lot.quantity if units == out else (
+                left if index == len(lots) - 1 else lot.quantity * units / out)
+            left -= part
+            if part > ZERO:
+                book.push(lot.ref, lot.time, lot.seq, part, lot.cost)
+        self.count += 1
+        self.last_time = time
+        if len(self._lines) >= _DIGEST_BATCH:
+            self._hash_lines()
+
     def _hash_lines(self) -> None:
         """Feed the booked events' lines to the digest (one update per batch: SHA-256 of the
         concatenation is that of the lines fed one by one)."""
@@ -512,6 +634,10 @@ class Accountant:
         self._hash_lines()
         return {"method": self.method, "precision": ACCOUNTING_PRECISION, "events": self.count,
                 "events_sha256": self._digest.copy().hexdigest()}
+
+
+def _tx_of(ref: str) -> str:
+    return ref.partition("#")[0]
 
 
 def compute(events: Iterable[Event], method: str = DEFAULT_METHOD) -> Report:

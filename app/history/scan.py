@@ -8,7 +8,9 @@ node has no archive state). Each block range then costs ONE JSON-RPC batch of tw
 grow and shrink with what the node accepts (``app.history.ranges``). The last fully scanned
 block of each address is kept in the settings (the search's result too: the block before the
 first activity), so the next scan starts after it; a cancelled scan keeps what it completed.
-Native-coin movements have no logs: out of scope.
+Native-coin movements have no logs: out of scope, except WETH9's Deposit (wrap) and Withdrawal
+(unwrap) logs of the user's addresses, stored as WETH transfers from and to the zero address
+(the ledger books the ETH side).
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from app.history.ranges import RangePolicy, is_refusal, refusal_kind
 from app.session import ChainSession
 
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+# WETH9's wrap and unwrap log no Transfer: stored as transfers from/to the zero address
+WETH_DEPOSIT_TOPIC = "0x" + keccak(text="Deposit(address,uint256)").hex()
+WETH_WITHDRAWAL_TOPIC = "0x" + keccak(text="Withdrawal(address,uint256)").hex()
+_ZERO = "0x" + "0" * 40
 
 
 @dataclass(frozen=True)
@@ -177,7 +183,8 @@ def _logs(client, addresses: list[str], tokens: list[str] | None, low: int,
     base: dict = {"fromBlock": hex(low), "toBlock": hex(high)}
     if tokens is not None:
         base["address"] = tokens
-    requests = [("eth_getLogs", [{**base, "topics": [TRANSFER_TOPIC, slot]}]),
+    requests = [("eth_getLogs", [{**base, "topics": [[TRANSFER_TOPIC, WETH_DEPOSIT_TOPIC, WETH_WITHDRAWAL_TOPIC],
+                                                      slot]}]),
                 ("eth_getLogs", [{**base, "topics": [TRANSFER_TOPIC, None, slot]}])]
     try:
         answers = client.batch(requests)
@@ -198,10 +205,16 @@ def _logs(client, addresses: list[str], tokens: list[str] | None, low: int,
 def _store(session: ChainSession, logs: list[dict], seen: set[tuple[str, int]]) -> int:
     """INSERT OR IGNORE each ERC-20 Transfer (3 topics, a 32-byte amount; ERC-721's has 4)."""
     store, inserted = session.store, 0
+    weth = (session.network.wrapped_native or "").lower()
     with store.lock, store.db.conn:
         for log in logs:
-            topics = log.get("topics") or []
+            topics = list(log.get("topics") or [])
             data = log.get("data") or "0x"
+            if len(topics) == 2 and weth and log.get("address", "").lower() == weth:   # a wrap or an unwrap
+                if topics[0].lower() == WETH_DEPOSIT_TOPIC:
+                    topics = [TRANSFER_TOPIC, _ZERO, topics[1]]
+                elif topics[0].lower() == WETH_WITHDRAWAL_TOPIC:
+                    topics = [TRANSFER_TOPIC, topics[1], _ZERO]
             if log.get("removed") or len(topics) != 3 or topics[0].lower() != TRANSFER_TOPIC \
                     or len(data) != 66:
                 continue

@@ -52,7 +52,8 @@ class LedgerRow:
     quantity: int             # base units
     value_usd: Decimal
     fee_usd: Decimal
-    label: str                # trade, receive, send, gas, fee, failed, opening, adjustment
+    label: str                # trade, receive, send, gas, fee, failed, opening, adjustment, move, wrap,
+    #                           deposit, withdrawal
     price_source: str
 
     @property
@@ -97,20 +98,53 @@ def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = N
             (event.time, "", event.account, event.token, event.seq, event.label)
         groups.setdefault(group, []).append(event)
     rows: list[CsvRow] = []
+    shares = _Principal()
     for group in groups.values():
-        rows += _group_rows(group, kinds.get((group[0].tx_hash or "").lower()))
+        rows += _group_rows(group, kinds.get((group[0].tx_hash or "").lower()), shares)
+        shares.book(group)
     return rows
 
 
-def _group_rows(events: list[LedgerRow], app_kind: str | None) -> list[CsvRow]:
+class _Principal:
+    """What ``Accountant`` keeps for vault shares, in base units: each position's quantity and,
+    for shares, the principal (asset, quantity of it deposited) they stand for; so a
+    withdrawal's rows split what came back into the principal and the yield."""
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[str, str], int] = {}
+        self.principal: dict[tuple[str, str], tuple[str, int]] = {}
+        self._moving: dict[str, list[tuple[str, int]]] = {}
+
+    def taken(self, event: LedgerRow) -> tuple[str, int] | None:
+        """The principal that ``event`` (shares leaving) takes with it, taken off the position."""
+        position = (event.account, event.token)
+        found, held = self.principal.get(position), self.held.get(position, 0)
+        if found is None or not held:
+            return None
+        part = found[1] * min(event.quantity, held) // held
+        self.principal[position] = (found[0], found[1] - part)
+        return found[0], part
+
+    def add(self, position: tuple[str, str], asset: str, amount: int) -> None:
+        old = self.principal.get(position)
+        self.principal[position] = (asset, (old[1] if old and old[0] == asset else 0) + amount)
+
+    def book(self, events: list[LedgerRow]) -> None:
+        for event in events:
+            position = (event.account, event.token)
+            self.held[position] = self.held.get(position, 0) + (
+                event.quantity if event.kind == "acquisition" else -event.quantity)
+
+
+def _group_rows(events: list[LedgerRow], app_kind: str | None, shares: _Principal) -> list[CsvRow]:
     first = events[0]
     if first.tx_hash is None:
         return [_balance_row(e) for e in events]
     tx_hash, when = first.tx_hash, first.time
     what = f"Basketry {app_kind}" if app_kind else "on-chain transaction"
+    rows: list[CsvRow] = _carry_rows(events, what, shares)
     gas = [e for e in events if e.label == "gas"]
     fee = (_whole(sum(e.quantity for e in gas), gas[0].decimals), gas[0].symbol) if gas else None
-    rows: list[CsvRow] = []
     gave = [e for e in events if e.label == "trade" and e.kind == "disposal"]
     got = [e for e in events if e.label == "trade" and e.kind == "acquisition"]
     if gave and got:
@@ -139,6 +173,50 @@ def _group_rows(events: list[LedgerRow], app_kind: str | None) -> list[CsvRow]:
     return rows
 
 
+def _carry_rows(events: list[LedgerRow], what: str, shares: _Principal) -> list[CsvRow]:
+    """One account's carries in one transaction. A move between own accounts has no row (one
+    file holds every account: nothing left it; the gas is its ``cost`` row). A wrap, a vault
+    deposit or a withdrawal is a ``swap`` (Koinly: a tax-free trade, the cost basis carried to
+    what is received); a withdrawal's assets above the principal its shares stood for are a
+    separate ``reward`` deposit (the yield, income at its market value)."""
+    rows: list[CsvRow] = []
+    tx_hash = events[0].tx_hash or ""
+    for event in events:
+        if event.label == "move":
+            if event.kind == "disposal":
+                taken = shares.taken(event)
+                if taken is not None:
+                    shares._moving.setdefault(tx_hash, []).append(taken)
+            else:
+                for asset, amount in shares._moving.pop(tx_hash, []):
+                    shares.add((event.account, event.token), asset, amount)
+    gave = [e for e in events if e.label in ("wrap", "deposit", "withdrawal") and e.kind == "disposal"]
+    got = [e for e in events if e.label in ("wrap", "deposit", "withdrawal") and e.kind == "acquisition"]
+    if len(gave) != 1 or len(got) != 1:
+        return rows
+    out, into = gave[0], got[0]
+    worth = into.value_usd if into.priced else None
+    sent = (_whole(out.quantity, out.decimals), out.symbol)
+    if into.label == "deposit":
+        shares.add((into.account, into.token), out.token, out.quantity)
+    principal = shares.taken(out) if into.label == "withdrawal" else None
+    if principal is not None and principal[0] == into.token and 0 < principal[1] < into.quantity:
+        part, rest = principal[1], into.quantity - principal[1]
+        part_worth = None if worth is None else (worth * part / into.quantity).quantize(Decimal("0.000001"))
+        rows.append(CsvRow(into.time, sent=sent, received=(_whole(part, into.decimals), into.symbol),
+                           net_worth_usd=part_worth, label="swap",
+                           description=f"{what}: vault withdrawal (cost basis carried)", tx_hash=tx_hash))
+        rows.append(CsvRow(into.time, received=(_whole(rest, into.decimals), into.symbol),
+                           net_worth_usd=None if worth is None else worth - part_worth, label="reward",
+                           description=f"{what}: vault yield (income)", tx_hash=tx_hash))
+        return rows
+    text = {"wrap": "wrap (WETH is ETH: cost basis carried)", "deposit": "vault deposit (cost basis carried)",
+            "withdrawal": "vault withdrawal (cost basis carried)"}[into.label]
+    rows.append(CsvRow(into.time, sent=sent, received=(_whole(into.quantity, into.decimals), into.symbol),
+                       net_worth_usd=worth, label="swap", description=f"{what}: {text}", tx_hash=tx_hash))
+    return rows
+
+
 def _movement_row(event: LedgerRow, what: str) -> CsvRow:
     amount = (_whole(event.quantity, event.decimals), event.symbol)
     incoming = event.kind == "acquisition"
@@ -152,6 +230,9 @@ def _balance_row(event: LedgerRow) -> CsvRow:
     incoming = event.kind == "acquisition"
     if event.label == "opening":
         text = "Opening balance: held before the history Basketry read begins (cost: market value then)"
+    elif event.label == "receipt":
+        text = ("Received without a log (an exchange withdrawal or an internal transfer, found from the"
+                " balance at its block; cost: market value then)")
     else:
         text = ("Balance adjustment: " + ("more" if incoming else "less") +
                 " than the transaction history explains (native or internal transfers, rebasing)")

@@ -9,6 +9,13 @@ ETH at its value, and that value is a fee: deducted from the proceeds of a sale 
 ETH), else added to the cost of what the transaction bought, else deducted from what it sent,
 else (an approval, a failed transaction) a cost on its own.
 
+Carries are no trade: a transfer between two of the user's accounts (a ``move``), ETH to as
+much WETH or back (a ``wrap``), a vault's asset for its shares (a ``deposit``) and back (a
+``withdrawal``) are booked as rows the Accountant turns into lots carried across with their
+dates and cost (app.accounting.cost_basis, CARRY_OUT...); positions stay per account. Their gas
+is a fee on its own (the ETH spent, disposed of at its value, that value a cost), as an
+approval's.
+
 ``events_for_tx`` is pure; ``build_ledger`` reads and writes SQLite only (works offline) and is
 incremental: a transaction already in the ledger is not derived again. ``reconcile`` then
 compares each position with its last-seen balance: what the history does not explain is an
@@ -92,11 +99,35 @@ class PriceBook:
         return self.at(token, time - 1)
 
 
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+# the labels of carries (see app.accounting.cost_basis: CARRY_OUT and the carries in)
+MOVE, WRAP, DEPOSIT, WITHDRAWAL = "move", "wrap", "deposit", "withdrawal"
+CARRY_LABELS = (MOVE, WRAP, DEPOSIT, WITHDRAWAL)
+
+
+@dataclass(frozen=True)
+class Carries:
+    """What lets the ledger tell a carry from a trade: the vaults' shares (share token ->
+    underlying asset) and the wrapped native token (WETH), whose Deposit/Withdrawal logs the
+    history stores as transfers from/to the zero address."""
+
+    vaults: Mapping[str, str]
+    wrapped_native: str | None
+
+
 def events_for_tx(tx: ChainTx, moves: Iterable[TokenMove], mine: set[str], decimals: Mapping[str, int],
-                  prices: PriceBook, quote_assets: set[str]) -> list[LedgerEvent]:
+                  prices: PriceBook, quote_assets: set[str], carries: Carries | None = None) -> list[LedgerEvent]:
     """The accounting events of one transaction for the accounts in ``mine``. Tokens not in
-    ``decimals`` (unknown contracts, e.g. spam airdrops) are left out."""
+    ``decimals`` (unknown contracts, e.g. spam airdrops) are left out.
+
+    Carries realise nothing (the lots go across with their dates and cost): a transfer between
+    two of ``mine`` is a ``move``; per account, ETH given for as much WETH (or back) a ``wrap``;
+    with ``carries``, a vault's asset (ETH counting as WETH) given for its shares a
+    ``deposit``, shares given for their asset a ``withdrawal``. A WETH Withdrawal log of one of
+    ``mine`` also brings that account the ETH (sent to it by the WETH contract, without a log)."""
     flows: dict[str, dict[str, int]] = {}
+    carried: list[tuple[str, str, str, int]] = []   # own-account moves: (from, to, token, amount)
+    weth = carries.wrapped_native if carries else None
 
     def add(account: str, token: str, amount: int) -> None:
         if account in mine and amount and token in decimals:
@@ -104,19 +135,74 @@ def events_for_tx(tx: ChainTx, moves: Iterable[TokenMove], mine: set[str], decim
             per[token] = per.get(token, 0) + amount
 
     for move in moves:
+        if move.from_address in mine and move.to_address in mine and move.from_address != move.to_address \
+                and move.token in decimals and move.amount:
+            carried.append((move.from_address, move.to_address, move.token, move.amount))
+            continue
         add(move.from_address, move.token, -move.amount)
         add(move.to_address, move.token, move.amount)
+        if move.token == weth and move.to_address == ZERO_ADDRESS and tx.success:   # an unwrap
+            add(move.from_address, NATIVE_ADDRESS, move.amount)
     if tx.success and tx.value:
-        add(tx.from_address, NATIVE_ADDRESS, -tx.value)
-        if tx.to_address:
-            add(tx.to_address, NATIVE_ADDRESS, tx.value)
+        if tx.to_address in mine and tx.from_address in mine and tx.to_address != tx.from_address \
+                and NATIVE_ADDRESS in decimals:
+            carried.append((tx.from_address, tx.to_address, NATIVE_ADDRESS, tx.value))
+        else:
+            add(tx.from_address, NATIVE_ADDRESS, -tx.value)
+            if tx.to_address:
+                add(tx.to_address, NATIVE_ADDRESS, tx.value)
     events: list[LedgerEvent] = []
     with localcontext(ACCOUNTING_CONTEXT):
+        for sender, receiver, token, amount in carried:
+            value, source = _value(token, amount, decimals, prices, tx.timestamp)
+            events += _carry(sender, receiver, {token: amount}, {token: amount}, value, value, MOVE, source)
         for account in sorted(flows):
-            events += _account_events(account, flows[account], tx, decimals, prices, quote_assets)
+            flow = flows[account]
+            label = _carry_label(flow, carries)
+            if label is None:
+                events += _account_events(account, flow, tx, decimals, prices, quote_assets)
+                continue
+            gave = {t: -a for t, a in flow.items() if a < 0}
+            got = {t: a for t, a in flow.items() if a > 0}
+            gave_value = _side_value(gave, {t: _value(t, a, decimals, prices, tx.timestamp) for t, a in gave.items()})
+            got_value = _side_value(got, {t: _value(t, a, decimals, prices, tx.timestamp) for t, a in got.items()})
+            events += _carry(account, account, gave, got, gave_value, got_value, label, "market value")
         if tx.from_address in mine and tx.gas_wei:
             events = _with_gas(events, tx, prices, quote_assets)
     return events
+
+
+def _carry_label(flow: dict[str, int], carries: Carries | None) -> str | None:
+    """``wrap``, ``deposit`` or ``withdrawal`` if one account's flow in a transaction is one
+    (one asset given, one received), else None."""
+    gave = [t for t, a in flow.items() if a < 0]
+    got = [t for t, a in flow.items() if a > 0]
+    if carries is None or len(gave) != 1 or len(got) != 1:
+        return None
+    given, received = gave[0], got[0]
+    weth = carries.wrapped_native
+
+    def same(a: str, b: str | None) -> bool:   # WETH is ETH
+        return a == b or (weth is not None and {a, b} == {NATIVE_ADDRESS, weth})
+
+    if weth is not None and {given, received} == {NATIVE_ADDRESS, weth} and flow[received] == -flow[given]:
+        return WRAP
+    if same(given, carries.vaults.get(received)):
+        return DEPOSIT
+    if same(received, carries.vaults.get(given)):
+        return WITHDRAWAL
+    return None
+
+
+def _carry(sender: str, receiver: str, gave: dict[str, int], got: dict[str, int], gave_value: Decimal | None,
+           got_value: Decimal | None, label: str, source: str) -> list[LedgerEvent]:
+    """A carry's rows: what left (disposal rows), then what came (acquisition rows), each
+    valued at its market value (the withdrawal's is its yield's income; else informative)."""
+    note = f"carried at cost ({label}: nothing realised); {source}"
+    out = [LedgerEvent(sender, t, "disposal", a, ((gave_value or ZERO) / len(gave)).quantize(USD), ZERO, label, note)
+           for t, a in sorted(gave.items())]
+    return out + [LedgerEvent(receiver, t, "acquisition", a, ((got_value or ZERO) / len(got)).quantize(USD), ZERO,
+                              label, note) for t, a in sorted(got.items())]
 
 
 def _value(token: str, amount: int, decimals: Mapping[str, int], prices: PriceBook,
@@ -185,7 +271,7 @@ def _with_gas(events: list[LedgerEvent], tx: ChainTx, prices: PriceBook, quote_a
     found = prices.before(NATIVE_ADDRESS, tx.timestamp)
     fee = (Decimal(tx.gas_wei).scaleb(-18) * found[0]).quantize(USD) if found else ZERO
     source = found[1] if found else "no price: valued at 0"
-    mine = [e for e in events if e.account == sender]
+    mine = [e for e in events if e.account == sender and e.label not in CARRY_LABELS]   # a carry's gas: a fee
     bought = [e for e in mine if e.kind == "acquisition"]
     sold = [e for e in mine if e.kind == "disposal"]
     is_sale = bool(sold) and bool(bought) and all(e.token in quote_assets for e in bought)
@@ -227,8 +313,10 @@ def quote_assets_of(usdc: str | None, weth: str | None) -> set[str]:
     return {a for a in (usdc, weth, NATIVE_ADDRESS) if a}
 
 
-def build_ledger(store: Store, key: ChainKey, accounts: Iterable[str], quote_assets: set[str]) -> LedgerUpdate:
-    """Derive the events of every stored transaction not yet in the ledger, then reconcile."""
+def build_ledger(store: Store, key: ChainKey, accounts: Iterable[str], quote_assets: set[str],
+                 wrapped_native: str | None = None) -> LedgerUpdate:
+    """Derive the events of every stored transaction not yet in the ledger, then reconcile.
+    ``wrapped_native``: the network's WETH (wraps and unwraps are carries)."""
     mine = set(accounts)
     chain = [key.chain_id, key.genesis_hash]
     done = {r[0] for r in store.db.execute(
@@ -244,12 +332,16 @@ def build_ledger(store: Store, key: ChainKey, accounts: Iterable[str], quote_ass
             " WHERE chain_id = ? AND genesis_hash = ? ORDER BY tx_hash, log_index", chain):
         if tx_hash in wanted:
             moves.setdefault(tx_hash, []).append(TokenMove(token, sender, receiver, int(amount)))
-    decimals = {a.address: a.decimals for a in stored_assets(store, key)}
+    assets = stored_assets(store, key)
+    decimals = {a.address: a.decimals for a in assets}
+    carries = Carries({a.address: a.underlying for a in assets if a.kind == "vault" and a.underlying},
+                      next((a.address for a in assets if wrapped_native and a.address.lower() == wrapped_native.lower()),
+                           None))
     prices = PriceBook(price_history(store, key))
     rows = []
     for tx in txs:
         for seq, event in enumerate(events_for_tx(tx, moves.get(tx.tx_hash, []), mine, decimals, prices,
-                                                  quote_assets)):
+                                                  quote_assets, carries)):
             rows.append(_row(key, tx.tx_hash, seq, tx.timestamp, tx.block, event))
     with store.lock, store.db.conn:
         store.db.conn.executemany(_INSERT, rows)
@@ -271,18 +363,32 @@ def reconcile(store: Store, key: ChainKey, accounts: set[str], *, decimals: Mapp
     """Replace the opening balances and adjustments so each position's ledger quantity equals
     its last-seen balance (``decimals`` and ``prices``: as stored, if the caller has them
     already). Returns how many were written."""
+    from app.portfolio.native_receipts import stored_receipts
+
     chain = [key.chain_id, key.genesis_hash]
     balances = {(b.account, b.token): b for b in stored_balances(store, key, accounts)}
-    running: dict[tuple[str, str], list[int]] = {}   # position -> [quantity, lowest, first time, first block]
-    for account, token, kind, quantity, time, block in store.db.execute(
-            "SELECT account_address, token_address, kind, quantity, time, block FROM ledger_events"
-            " WHERE chain_id = ? AND genesis_hash = ? AND tx_hash IS NOT NULL ORDER BY time, id", chain):
-        state = running.setdefault((account, token), [0, 0, time, block])
-        state[0] += int(quantity) if kind == "acquisition" else -int(quantity)
-        state[1] = min(state[1], state[0])
     prices = PriceBook(price_history(store, key)) if prices is None else prices
     decimals = {a.address: a.decimals for a in stored_assets(store, key)} if decimals is None else decimals
     rows = []
+    # ETH received without a log, found block by block (app.portfolio.native_receipts): dated
+    # acquisitions at their block (first among the rows of their second), or, if the balance
+    # grew by less than the history says there, an adjustment
+    receipts = [(time, 0, account, NATIVE_ADDRESS, "acquisition" if amount > 0 else "disposal", abs(amount), block)
+                for account, found in stored_receipts(store, key).items() if account in accounts
+                and NATIVE_ADDRESS in decimals for block, time, amount in found]
+    for time, _first, account, token, kind, quantity, block in receipts:
+        rows.append(_adjustment(key, (account, token), quantity, time, block,
+                                "receipt" if kind == "acquisition" else "adjustment", decimals, prices, kind))
+    events = sorted([*receipts, *((time, 1, account, token, kind, int(quantity), block)
+                                  for account, token, kind, quantity, time, block in store.db.execute(
+        "SELECT account_address, token_address, kind, quantity, time, block FROM ledger_events"
+        " WHERE chain_id = ? AND genesis_hash = ? AND tx_hash IS NOT NULL ORDER BY time, id", chain))],
+                    key=lambda e: (e[0], e[1]))
+    running: dict[tuple[str, str], list[int]] = {}   # position -> [quantity, lowest, first time, first block]
+    for time, _order, account, token, kind, quantity, block in events:
+        state = running.setdefault((account, token), [0, 0, time, block])
+        state[0] += quantity if kind == "acquisition" else -quantity
+        state[1] = min(state[1], state[0])
     for position in sorted(set(running) | set(balances)):
         account, token = position
         if account not in accounts or token not in decimals:
@@ -316,7 +422,8 @@ def _adjustment(key: ChainKey, position: tuple[str, str], quantity: int, time: i
     found = prices.at(token, time)
     with localcontext(ACCOUNTING_CONTEXT):
         value = (Decimal(quantity).scaleb(-decimals[token]) * found[0]).quantize(USD) if found else ZERO
-    note = ("balance held before the history begins (cost: market value then)" if label == "opening"
-            else "balance not explained by the history (native or internal transfers, rebasing)")
+    note = {"opening": "balance held before the history begins (cost: market value then)",
+            "receipt": f"ETH received without a log at block {block} (balance diff; cost: market value then)"}.get(
+        label, "balance not explained by the history (native or internal transfers, rebasing)")
     source = f"{note}; {found[1] if found else 'no price: valued at 0'}"
     return _row(key, None, 0, time, block, LedgerEvent(account, token, kind, quantity, value, ZERO, label, source))

@@ -69,13 +69,20 @@ def _position_json(p: PositionPnl) -> dict:
 
 def load_events(store: Store, key: ChainKey, accounts: Iterable[str] | None = None) -> list[Acquisition | Disposal]:
     """The ledger as accounting events (whole units), in time order (an opening balance first
-    among events of the same second). Built with ``trusted`` (see ``ledger_entries``)."""
+    among events of the same second). Built with ``trusted`` (see ``ledger_entries``).
+
+    Carries (moves, wraps, vault deposits and withdrawals) are no Acquisition or Disposal:
+    for a ledger with any, ValueError (``compute_pnl`` books them)."""
     with paused_gc():
         decimals = asset_decimals(store, key)
-        return [(Acquisition.trusted if acquired else Disposal.trusted)(
-                    time, quantity, amount, fee, ref, token, account)
-                for acquired, account, token, time, quantity, amount, fee, ref in ledger_entries(
-                    ledger_rows(store, key), decimals, _wanted(accounts))]
+        events = []
+        for acquired, account, token, time, quantity, amount, fee, ref in ledger_entries(
+                ledger_rows(store, key), decimals, _wanted(accounts)):
+            if acquired not in (0, 1):
+                raise ValueError(f"{ref} is a carry (a move, wrap or vault deposit/withdrawal): use compute_pnl")
+            events.append((Acquisition.trusted if acquired else Disposal.trusted)(
+                time, quantity, amount, fee, ref, token, account))
+        return events
 
 
 def compute_pnl(store: Store, key: ChainKey, method: str = DEFAULT_METHOD,
@@ -106,7 +113,11 @@ def _wanted(accounts: Iterable[str] | None) -> set[str] | None:
 # Ledger order: by time, an opening balance or adjustment (no transaction) first among the rows
 # of its second, then by id. SQLite would sort the whole ledger for that middle key, so the
 # transactions' rows come in index order (time, id) and the few others are merged in.
-_LEDGER_COLUMNS = ("id, time, account_address, token_address, kind = 'acquisition', quantity, value_usd, fee_usd,"
+# the kind column: 1 an acquisition, 0 a disposal, else a carry's code (cost_basis.CARRY_OUT...)
+_LEDGER_COLUMNS = ("id, time, account_address, token_address,"
+                   " CASE WHEN label NOT IN ('move', 'wrap', 'deposit', 'withdrawal') THEN kind = 'acquisition'"
+                   " WHEN kind = 'disposal' THEN 2 WHEN label = 'deposit' THEN 4 WHEN label = 'withdrawal' THEN 5"
+                   " ELSE 3 END, quantity, value_usd, fee_usd,"
                    " CASE WHEN tx_hash IS NULL OR tx_hash = '' THEN label ELSE tx_hash || '#' || seq END,"
                    " tx_hash IS NULL")
 _TX_ROWS = (f"SELECT {_LEDGER_COLUMNS} FROM ledger_events WHERE chain_id = ? AND genesis_hash = ?"

@@ -34,7 +34,8 @@ def update(session: ChainSession, accounts: Iterable[str],
     """Refresh balances and prices (one read), bring the history up to that block, derive the
     new ledger events and reconcile them with the balances just read."""
     from app.portfolio.history import sync_history
-    from app.portfolio.ledger import build_ledger, quote_assets_of
+    from app.portfolio.ledger import LedgerUpdate, build_ledger, quote_assets_of, reconcile
+    from app.portfolio.native_receipts import find_native_receipts
     from app.portfolio.reader import portfolio_assets
     from app.portfolio.refresh import refresh_portfolio
 
@@ -46,7 +47,12 @@ def update(session: ChainSession, accounts: Iterable[str],
     history = sync_history(session, accounts, progress=progress, cancel=cancel, to_block=portfolio.block,
                            assets=assets)
     ledger = build_ledger(session.store, session.journal.chain, accounts,
-                          quote_assets_of(session.network.usdc, session.network.wrapped_native))
+                          quote_assets_of(session.network.usdc, session.network.wrapped_native),
+                          session.network.wrapped_native)
+    if not history.cancelled and find_native_receipts(session, accounts, portfolio.block):
+        # ETH received without a log, found by its balance: dated acquisitions, not an opening
+        ledger = LedgerUpdate(ledger.transactions, ledger.events, reconcile(session.store, session.journal.chain,
+                                                                            set(accounts)))
     return PortfolioUpdate(portfolio, history, ledger)
 
 

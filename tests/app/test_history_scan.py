@@ -14,7 +14,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from app.errors import ChainError, InvalidInput
 from app.history import RangePolicy, scan_transfers
-from app.history.scan import TRANSFER_TOPIC, cursor_key
+from app.history.scan import TRANSFER_TOPIC, WETH_DEPOSIT_TOPIC, WETH_WITHDRAWAL_TOPIC, cursor_key
 from app.index.execute import execute_index_plan
 from app.index.planner import plan_index_buy
 from tests.app.test_index_buy import buyer, session  # noqa: F401  (fixtures)
@@ -124,7 +124,9 @@ def test_transfers_made_outside_the_app_are_found_exactly_once(session, chain, a
     for batch in batches:
         assert [m for m, _ in batch] == ["eth_getLogs", "eth_getLogs"]
         sent, received = batch[0][1][0]["topics"], batch[1][1][0]["topics"]
-        assert sent[0] == received[0] == TRANSFER_TOPIC and sent[1] == received[2] and received[1] is None
+        # sent: also WETH9's Deposit/Withdrawal (wraps and unwraps log no Transfer; topic1 is the user)
+        assert sent[0] == [TRANSFER_TOPIC, WETH_DEPOSIT_TOPIC, WETH_WITHDRAWAL_TOPIC]
+        assert received[0] == TRANSFER_TOPIC and sent[1] == received[2] and received[1] is None
         assert sent[1] == sorted("0x" + "0" * 24 + a.lower()[2:] for a in activity)
         assert "address" not in batch[0][1][0]  # every token
     key = cursor_key(session)
