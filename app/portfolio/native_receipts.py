@@ -65,14 +65,18 @@ def find_native_receipts(session, accounts: Iterable[str], to_block: int) -> int
     found_total, new_blocks = 0, set()
     for account in accounts:
         mine = saved.get(account, {"to": None, "receipts": []})
+        # summed in Python: wei amounts overflow SQLite's 64-bit integers above ~9.2 ETH (and
+        # CAST clamps a larger text to 2**63 - 1)
         rows = store.db.execute(
-            "SELECT block, SUM(CASE WHEN kind = 'acquisition' THEN CAST(quantity AS INTEGER)"
-            " ELSE -CAST(quantity AS INTEGER) END) FROM ledger_events WHERE chain_id = ? AND genesis_hash = ?"
-            " AND tx_hash IS NOT NULL AND account_address = ? AND token_address = ? GROUP BY block",
+            "SELECT block, kind, quantity FROM ledger_events WHERE chain_id = ? AND genesis_hash = ?"
+            " AND tx_hash IS NOT NULL AND account_address = ? AND token_address = ?",
             [*chain, account, NATIVE_ADDRESS]).fetchall()
         if not rows:
             continue
-        explained = {int(b): int(q) for b, q in rows}
+        explained: dict[int, int] = {}
+        for block, kind, quantity in rows:
+            signed = int(quantity) if kind == "acquisition" else -int(quantity)
+            explained[int(block)] = explained.get(int(block), 0) + signed
         start = mine["to"] if mine["to"] is not None else min(explained) - 1
         if start >= to_block:
             continue
