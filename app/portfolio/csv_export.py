@@ -27,7 +27,7 @@ from app.tx.journal import ChainKey
 FORMAT = "koinly-universal"
 COLUMNS = ("Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency", "Fee Amount",
            "Fee Currency", "Net Worth Amount", "Net Worth Currency", "Label", "Description", "TxHash")
-DATE_FORMAT = "%Y-%m-%d %H:%M UTC"     # Koinly's documented date, in UTC
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S UTC"  # Koinly accepts seconds; rows 12 s apart must not share a minute
 NET_WORTH_CURRENCY = "USD"
 CENT = Decimal("0.01")
 UNPRICED = "no price"                   # ledger price sources starting so were valued at 0
@@ -87,8 +87,9 @@ def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = N
     """Rows for every event, oldest first. Per transaction and account: a trade becomes one row
     per (asset given, asset got) pair, the given amounts split by value so each side sums
     exactly to what moved (one asset out and N in: N rows); a receive a deposit row, a send a
-    withdrawal row; the gas is the fee of the first row that sends something (else a "cost"
-    withdrawal of its own, since a deposit cannot carry a fee). Opening balances and adjustments
+    withdrawal row; a trade's gas is split over its rows in proportion to their value (as
+    the ledger adds it to the bought lots' cost), other gas is the fee of the first row that
+    sends something (else a "cost" withdrawal of its own, since a deposit cannot carry a fee). Opening balances and adjustments
     (no transaction) are deposits or withdrawals that say what they are. ``kinds``: tx hash ->
     what the app called it (index_buy...), for the description."""
     kinds = {k.lower(): v for k, v in (kinds or {}).items()}
@@ -148,9 +149,13 @@ def _group_rows(events: list[LedgerRow], app_kind: str | None, shares: _Principa
     gave = [e for e in events if e.label == "trade" and e.kind == "disposal"]
     got = [e for e in events if e.label == "trade" and e.kind == "acquisition"]
     if gave and got:
-        for sent, received, worth in pair_trade(gave, got):
-            rows.append(CsvRow(when, sent=sent, received=received, net_worth_usd=worth,
+        pieces = pair_trade(gave, got)
+        fees = split_fee(sum(e.quantity for e in gas), [worth for _s, _r, worth in pieces]) if gas else []
+        for n, (sent, received, worth) in enumerate(pieces):
+            part = (_whole(fees[n], gas[0].decimals), gas[0].symbol) if gas and fees[n] else None
+            rows.append(CsvRow(when, sent=sent, received=received, fee=part, net_worth_usd=worth,
                                description=f"{what}: trade", tx_hash=tx_hash))
+        gas, fee = [], None   # on the trade's rows, in proportion to their value (as the ledger's lots)
     else:  # one-sided "trade" events cannot occur; keep them as movements if they do
         rows += [_movement_row(e, what) for e in gave + got]
     rows += [_movement_row(e, what) for e in events if e.label in ("receive", "send")]
@@ -171,6 +176,17 @@ def _group_rows(events: list[LedgerRow], app_kind: str | None, shares: _Principa
             r = rows[index]
             rows[index] = CsvRow(r.time, r.sent, r.received, fee, r.net_worth_usd, r.label, r.description, r.tx_hash)
     return rows
+
+
+def split_fee(quantity: int, worths: list[Decimal | None]) -> list[int]:
+    """``quantity`` (base units) split over rows in proportion to their value (equal shares if
+    one is unpriced or all are 0), exact: the last row takes what rounding left."""
+    weights = [Fraction(w) for w in worths] if all(w is not None and w > 0 for w in worths) else [Fraction(1)] * len(worths)
+    total, parts = sum(weights, Fraction(0)), []
+    for weight in weights[:-1]:
+        share = weight / total
+        parts.append(quantity * share.numerator // share.denominator)
+    return [*parts, quantity - sum(parts)]
 
 
 def _carry_rows(events: list[LedgerRow], what: str, shares: _Principal) -> list[CsvRow]:

@@ -59,7 +59,9 @@ def test_a_usdc_index_buy_is_one_row_per_token_bought_sharing_the_hash():
         ((Decimal("30"), "USDC"), (Decimal("0.01"), "WETH")),
         ((Decimal("20"), "USDC"), (Decimal("2"), "UNI"))]
     assert sum(r.sent[0] for r in rows) == Decimal(100)             # exactly the USDC paid
-    assert [r.fee for r in rows] == [(Decimal("0.000021"), "ETH"), None, None]   # the fee once
+    # the gas split over the rows by value (50/30/20), as the ledger spreads it over the lots
+    assert [r.fee for r in rows] == [(Decimal("0.0000105"), "ETH"), (Decimal("0.0000063"), "ETH"),
+                                     (Decimal("0.0000042"), "ETH")]
     assert [r.net_worth_usd for r in rows] == [Decimal("50"), Decimal("30"), Decimal("20")]
     assert {r.tx_hash for r in rows} == {TX} and all(r.label == "" for r in rows)
     assert rows[0].description == "Basketry index_buy: trade"
@@ -138,9 +140,9 @@ def test_render_has_koinly_columns_utc_dates_and_exact_amounts():
                                     "Description,TxHash")
     records = list(csv.DictReader(io.StringIO(text)))
     assert tuple(records[0]) == COLUMNS and len(records) == 3
-    assert records[0]["Date"] == "2023-11-14 22:13 UTC"
+    assert records[0]["Date"] == "2023-11-14 22:13:20 UTC"
     assert (records[0]["Sent Amount"], records[0]["Received Amount"], records[0]["Fee Amount"]) == \
-        ("50", "0.001", "0.000021")
+        ("50", "0.001", "0.0000105")
     assert (records[2]["Received Amount"], records[2]["Net Worth Amount"], records[2]["Net Worth Currency"]) == \
         ("2", "20.00", "USD")
     assert "e" not in "".join(r["Fee Amount"] + r["Sent Amount"] for r in records).lower()
@@ -189,3 +191,11 @@ def test_export_csv_from_a_real_store(tmp_path):
     records = list(csv.DictReader((tmp_path / "ledger.csv").open(newline="")))
     assert [r["Received Currency"] for r in records] == ["WBTC", "WETH", "UNI"]
     assert not (tmp_path / "empty.csv").exists()
+
+
+def test_a_trades_gas_split_over_its_rows_sums_exactly_to_what_was_paid():
+    from app.portfolio.csv_export import split_fee
+    assert split_fee(100, [Decimal("1"), Decimal("1"), Decimal("1")]) == [33, 33, 34]
+    assert split_fee(7, [Decimal("0"), Decimal("5")]) == [3, 4]           # a row without a value: equal shares
+    rows = koinly_rows(index_buy(values=("10", "10", "10"))[:-1] + [gas(21_000 * 10**9 + 1)])
+    assert sum(r.fee[0] for r in rows) == Decimal(21_000 * 10**9 + 1).scaleb(-18)

@@ -183,7 +183,7 @@ def test_export_works_offline_and_reports_a_failure(qtbot, offline_context, tmp_
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(path), ""))
     with qtbot.waitSignal(page.exported, timeout=10_000):
         page.export()
-    assert path.read_text().splitlines()[1].startswith("2023-11-14 22:13 UTC,,,1,ETH,")
+    assert path.read_text().splitlines()[1].startswith("2023-11-14 22:13:20 UTC,,,1,ETH,")
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *args, **kwargs: (str(tmp_path / "missing" / "x.csv"), ""))
