@@ -1,4 +1,4 @@
-"""`basketry export csv FILE [--force]`: the ledger in Koinly's universal CSV format, from the
+"""`basketry export csv FILE [--force] [--per-account]`: the ledger in Koinly's universal CSV format, from the
 local store alone (works offline; docs/CSV_EXPORT.md describes the file)."""
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                              "withdrawal or fee")
     csv.add_argument("file", type=Path)
     csv.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    csv.add_argument("--per-account", action="store_true",
+                     help="one file per account, FILE-<name>.csv (import each into its own Koinly wallet; "
+                     "moves between your accounts become transfers)")
     export.set_defaults(handler=run_export)
 
 
@@ -28,8 +31,15 @@ def run_export(args: argparse.Namespace, ctx: CliContext) -> int:
 
     with Store.open(ctx.home) as store:
         key = chain_key_offline(store, get_network(ctx.network))
-        result = export_csv(store, key, args.file, overwrite=args.force)
+        result = export_csv(store, key, args.file, overwrite=args.force, per_account=args.per_account)
     path = str(result.path.resolve())
-    emit({"path": path, "rows": result.rows, "format": result.format, "network": ctx.network,
-          "chain_id": key.chain_id}, ctx.as_json, f"Wrote {result.rows} rows ({result.format}) to {path}")
+    data = {"path": path, "rows": result.rows, "format": result.format, "network": ctx.network,
+            "chain_id": key.chain_id}
+    if not args.per_account:
+        emit(data, ctx.as_json, f"Wrote {result.rows} rows ({result.format}) to {path}")
+        return 0
+    data["files"] = [{"path": str(f.path.resolve()), "account": f.account, "name": f.label, "rows": f.rows}
+                     for f in result.files]
+    emit(data, ctx.as_json, "\n".join(f"Wrote {f.rows} rows ({result.format}) for {f.label} to {f.path.resolve()}"
+                                      for f in result.files))
     return 0

@@ -15,7 +15,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -71,6 +71,7 @@ class CsvRow:
     label: str = ""
     description: str = ""
     tx_hash: str = ""
+    account: str = ""          # whose row it is (not a column: a per-account file holds one account)
 
     def cells(self) -> list[str]:
         def amount(part: tuple[Decimal, str] | None) -> list[str]:
@@ -83,7 +84,8 @@ class CsvRow:
 
 
 # --- ledger events -> rows (pure) ------------------------------------------------------------------
-def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = None) -> list[CsvRow]:
+def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = None,
+                own_moves: bool = False) -> list[CsvRow]:
     """Rows for every event, oldest first. Per transaction and account: a trade becomes one row
     per (asset given, asset got) pair, the given amounts split by value so each side sums
     exactly to what moved (one asset out and N in: N rows); a receive a deposit row, a send a
@@ -91,7 +93,11 @@ def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = N
     the ledger adds it to the bought lots' cost), other gas is the fee of the first row that
     sends something (else a "cost" withdrawal of its own, since a deposit cannot carry a fee). Opening balances and adjustments
     (no transaction) are deposits or withdrawals that say what they are. ``kinds``: tx hash ->
-    what the app called it (index_buy...), for the description."""
+    what the app called it (index_buy...), for the description. ``own_moves``: rows for a move
+    between the user's own accounts (a withdrawal in the sender's rows, a deposit in the
+    receiver's, same hash: Koinly pairs them as a transfer), for files of one account each; off,
+    a move has no row (one file holding every account: nothing left it). Each row names its
+    ``account``."""
     kinds = {k.lower(): v for k, v in (kinds or {}).items()}
     groups: dict[tuple, list[LedgerRow]] = {}
     for event in sorted(events, key=lambda e: (e.time, e.tx_hash or "", e.seq)):
@@ -101,7 +107,8 @@ def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = N
     rows: list[CsvRow] = []
     shares = _Principal()
     for group in groups.values():
-        rows += _group_rows(group, kinds.get((group[0].tx_hash or "").lower()), shares)
+        made = _group_rows(group, kinds.get((group[0].tx_hash or "").lower()), shares, own_moves)
+        rows += [replace(row, account=group[0].account) for row in made]
         shares.book(group)
     return rows
 
@@ -137,13 +144,16 @@ class _Principal:
                 event.quantity if event.kind == "acquisition" else -event.quantity)
 
 
-def _group_rows(events: list[LedgerRow], app_kind: str | None, shares: _Principal) -> list[CsvRow]:
+def _group_rows(events: list[LedgerRow], app_kind: str | None, shares: _Principal,
+                own_moves: bool = False) -> list[CsvRow]:
     first = events[0]
     if first.tx_hash is None:
         return [_balance_row(e) for e in events]
     tx_hash, when = first.tx_hash, first.time
     what = f"Basketry {app_kind}" if app_kind else "on-chain transaction"
     rows: list[CsvRow] = _carry_rows(events, what, shares)
+    if own_moves:
+        rows += [_movement_row(e, what, "own account") for e in events if e.label == "move"]
     gas = [e for e in events if e.label == "gas"]
     fee = (_whole(sum(e.quantity for e in gas), gas[0].decimals), gas[0].symbol) if gas else None
     gave = [e for e in events if e.label == "trade" and e.kind == "disposal"]
@@ -233,12 +243,14 @@ def _carry_rows(events: list[LedgerRow], what: str, shares: _Principal) -> list[
     return rows
 
 
-def _movement_row(event: LedgerRow, what: str) -> CsvRow:
+def _movement_row(event: LedgerRow, what: str, whose: str = "") -> CsvRow:
     amount = (_whole(event.quantity, event.decimals), event.symbol)
     incoming = event.kind == "acquisition"
+    text = ("received" if incoming else "sent") if not whose else \
+        (f"received from {whose}" if incoming else f"sent to {whose}") + " (a transfer: cost basis carried)"
     return CsvRow(event.time, received=amount if incoming else None, sent=None if incoming else amount,
                   net_worth_usd=event.value_usd if event.priced else None,
-                  description=f"{what}: {'received' if incoming else 'sent'}", tx_hash=event.tx_hash or "")
+                  description=f"{what}: {text}", tx_hash=event.tx_hash or "")
 
 
 def _balance_row(event: LedgerRow) -> CsvRow:
@@ -350,22 +362,74 @@ def journal_kinds(store: Store, key: ChainKey) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class AccountFile:
+    path: Path
+    account: str            # address
+    label: str              # the account's name (the address if it has none here)
+    rows: int
+
+
+@dataclass(frozen=True)
 class ExportResult:
     path: Path
     rows: int
     format: str = FORMAT
+    files: tuple[AccountFile, ...] = ()     # per-account export: one file each (``path`` is the base name)
 
 
-def export_csv(store: Store, key: ChainKey, path: Path, overwrite: bool = False) -> ExportResult:
-    """Write the ledger of ``key`` to ``path``. Raises InvalidInput (nothing in the ledger; the
-    file exists and ``overwrite`` is False; the folder is missing) or ExportFailed (could not
-    write); in every case nothing is written."""
-    rows = koinly_rows(load_ledger_rows(store, key), journal_kinds(store, key))
+def export_csv(store: Store, key: ChainKey, path: Path, overwrite: bool = False,
+               per_account: bool = False) -> ExportResult:
+    """Write the ledger of ``key`` to ``path`` (every account in one file, own-account moves
+    without rows), or with ``per_account`` one file per account, ``<stem>-<name><suffix>``
+    beside ``path``, in which an own-account move is a withdrawal in the sender's file and a
+    deposit in the receiver's (Koinly imports each file into one wallet and pairs the two by
+    hash as a transfer). Raises InvalidInput (nothing in the ledger; a file exists and
+    ``overwrite`` is False; the folder is missing) or ExportFailed (could not write); nothing is
+    written unless every file can be (a per-account export checks every name first)."""
+    rows = koinly_rows(load_ledger_rows(store, key), journal_kinds(store, key), own_moves=per_account)
     if not rows:
         raise InvalidInput("the ledger is empty on this network: read the history online first "
                            "(`basketry portfolio`), then export")
-    write_atomically(Path(path), render_csv(rows), overwrite)
-    return ExportResult(Path(path), len(rows))
+    path = Path(path).expanduser()
+    if not per_account:
+        write_atomically(path, render_csv(rows), overwrite)
+        return ExportResult(path, len(rows))
+    names = account_names(store)
+    by_account: dict[str, list[CsvRow]] = {}
+    for row in rows:
+        by_account.setdefault(row.account, []).append(row)
+    plan = account_file_names(path, {a: names.get(a.lower(), a) for a in by_account})
+    if not overwrite:
+        taken = next((target for target in plan.values() if target.exists()), None)
+        if taken is not None:
+            raise InvalidInput(f"{taken} already exists: pass --force to replace it")
+    files = []
+    for account, account_rows in by_account.items():
+        write_atomically(plan[account], render_csv(account_rows), overwrite)
+        files.append(AccountFile(plan[account], account, names.get(account.lower(), account), len(account_rows)))
+    return ExportResult(path, len(rows), files=tuple(files))
+
+
+def account_names(store: Store) -> dict[str, str]:
+    """Lower-case address -> the account's name."""
+    return {address.lower(): label for label, address in store.db.execute("SELECT label, address FROM accounts")}
+
+
+def account_file_names(path: Path, labels: Mapping[str, str]) -> dict[str, Path]:
+    """account -> ``<stem>-<name><suffix>`` beside ``path``; a name is kept to letters, digits,
+    ``-`` and ``_`` (anything else becomes ``_``), and two accounts whose names would give one
+    file get their address's first 8 hex digits added."""
+    def slug(text: str) -> str:
+        return "".join(c if c.isalnum() or c in "-_" else "_" for c in text).strip("_") or "account"
+
+    suffix = path.suffix or ".csv"
+    wanted = {account: slug(label) for account, label in labels.items()}
+    counts: dict[str, int] = {}
+    for name in wanted.values():
+        counts[name.lower()] = counts.get(name.lower(), 0) + 1
+    return {account: path.with_name(f"{path.stem}-{name}"
+                                     f"{'-' + account[2:10].lower() if counts[name.lower()] > 1 else ''}{suffix}")
+            for account, name in wanted.items()}
 
 
 def write_atomically(path: Path, text: str, overwrite: bool = False) -> None:

@@ -199,3 +199,23 @@ def test_a_trades_gas_split_over_its_rows_sums_exactly_to_what_was_paid():
     assert split_fee(7, [Decimal("0"), Decimal("5")]) == [3, 4]           # a row without a value: equal shares
     rows = koinly_rows(index_buy(values=("10", "10", "10"))[:-1] + [gas(21_000 * 10**9 + 1)])
     assert sum(r.fee[0] for r in rows) == Decimal(21_000 * 10**9 + 1).scaleb(-18)
+
+
+def test_an_own_account_move_is_a_withdrawal_and_a_deposit_only_in_per_account_rows():
+    move = [event("WETH", "disposal", 10**17, "300", "move", seq=0),
+            event("WETH", "acquisition", 10**17, "300", "move", seq=1, account=OTHER),
+            event("ETH", "disposal", 10**13, "0.1", "fee", seq=2)]
+    assert [(r.account, r.label) for r in koinly_rows(move)] == [(ME, "cost")]     # one file: no row
+    rows = koinly_rows(move, own_moves=True)
+    assert [(r.account, r.sent, r.received, r.label, r.tx_hash) for r in rows] == [
+        (ME, (Decimal("0.1"), "WETH"), None, "", TX), (ME, (Decimal("0.00001"), "ETH"), None, "cost", TX),
+        (OTHER, None, (Decimal("0.1"), "WETH"), "", TX)]
+    assert "sent to own account" in rows[0].description and "received from own account" in rows[2].description
+
+
+def test_per_account_file_names_are_safe_and_distinct():
+    from app.portfolio.csv_export import account_file_names
+    names = account_file_names(Path("/x/koinly.csv"), {ME: "Main/Ledger", OTHER: "main ledger",
+                                                        "0x" + "33" * 20: "Spare"})
+    assert names == {ME: Path("/x/koinly-Main_Ledger-11111111.csv"), OTHER: Path("/x/koinly-main_ledger-22222222.csv"),
+                     "0x" + "33" * 20: Path("/x/koinly-Spare.csv")}

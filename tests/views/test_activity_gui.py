@@ -165,6 +165,14 @@ def test_the_trade_its_comparison_and_an_export(qtbot, wallet_context, demo_key,
     assert sorted(r["Received Currency"] for r in records if r["TxHash"] == tx_hash) == sorted(realised_legs)
     assert page.export_button.isEnabled()
 
+    page.per_account_box.setChecked(True)       # one file per account: here the one account, "Demo"
+    with qtbot.waitSignal(page.exported, timeout=10_000) as done:
+        qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    [written] = done.args[0].files
+    assert (written.path, written.label) == (tmp_path / "ledger-Demo.csv", "Demo")
+    assert list(csv.DictReader(written.path.open(newline=""))) == records   # no move: the same rows
+    assert "ledger-Demo.csv" in page.state_label.text()
+
 
 def test_export_works_offline_and_reports_a_failure(qtbot, offline_context, tmp_path, monkeypatch, shown_boxes):
     store = offline_context.store

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -76,6 +77,9 @@ class ActivityPage(QWidget):
         self.export_button = QPushButton("Export CSV…", self)
         self.export_button.setToolTip("Write the ledger (trades, deposits, withdrawals, fees) as a CSV in "
                                       "Koinly's universal format, which tax tools import; works offline")
+        self.per_account_box = QCheckBox("One file per account", self)
+        self.per_account_box.setToolTip("Write NAME-<account>.csv for each account, to import each into its own "
+                                        "Koinly wallet: moves between your accounts become transfers")
         self.speed_up_button = QPushButton("Speed up…", self)
         self.cancel_button = QPushButton("Cancel transaction…", self)
         self.speed_up_button.setToolTip("Send the same transaction again with higher fees (same nonce)")
@@ -84,6 +88,7 @@ class ActivityPage(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.export_button)
+        buttons.addWidget(self.per_account_box)
         buttons.addStretch(1)
         buttons.addWidget(self.speed_up_button)
         buttons.addWidget(self.cancel_button)
@@ -229,7 +234,8 @@ class ActivityPage(QWidget):
                                               "CSV files (*.csv);;All files (*)")
         if not path:
             return None
-        worker = Worker(export_csv, self.context.store, journal.chain, Path(path), True)
+        worker = Worker(export_csv, self.context.store, journal.chain, Path(path), True,
+                        self.per_account_box.isChecked())
         worker.signals.returned.connect(self._exported)
         worker.signals.errored.connect(self._export_failed)
         self._export = worker
@@ -241,7 +247,8 @@ class ActivityPage(QWidget):
     def _exported(self, result: ExportResult) -> None:
         self._export = None
         self._update_buttons()
-        self.state_label.setText(f"Exported {result.rows} rows to {result.path}")
+        where = ", ".join(f.path.name for f in result.files) if result.files else str(result.path)
+        self.state_label.setText(f"Exported {result.rows} rows to {where}")
         self.exported.emit(result)
 
     def _export_failed(self, exc: BaseException) -> None:
