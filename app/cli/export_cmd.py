@@ -27,11 +27,13 @@ def run_export(args: argparse.Namespace, ctx: CliContext) -> int:
     from app.networks import get_network
     from app.portfolio.csv_export import export_csv
     from app.portfolio.view import chain_key_offline
+    from app.session import network_for
     from app.store import Store
 
     with Store.open(ctx.home) as store:
         key = chain_key_offline(store, get_network(ctx.network))
-        result = export_csv(store, key, args.file, overwrite=args.force, per_account=args.per_account)
+        result = export_csv(store, key, args.file, overwrite=args.force, per_account=args.per_account,
+                            wrapped_native=network_for(ctx.home, ctx.network).wrapped_native)
     path = str(result.path.resolve())
     data = {"path": path, "rows": result.rows, "format": result.format, "network": ctx.network,
             "chain_id": key.chain_id}

@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from app.errors import BasketryError, InvalidInput
+from app.portfolio.assets import NATIVE_ADDRESS
 from app.store import Store
 from app.tx.journal import ChainKey
 
@@ -85,7 +86,7 @@ class CsvRow:
 
 # --- ledger events -> rows (pure) ------------------------------------------------------------------
 def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = None,
-                own_moves: bool = False) -> list[CsvRow]:
+                own_moves: bool = False, wrapped_native: str | None = None) -> list[CsvRow]:
     """Rows for every event, oldest first. Per transaction and account: a trade becomes one row
     per (asset given, asset got) pair, the given amounts split by value so each side sums
     exactly to what moved (one asset out and N in: N rows); a receive a deposit row, a send a
@@ -97,7 +98,9 @@ def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = N
     between the user's own accounts (a withdrawal in the sender's rows, a deposit in the
     receiver's, same hash: Koinly pairs them as a transfer), for files of one account each; off,
     a move has no row (one file holding every account: nothing left it). Each row names its
-    ``account``."""
+    ``account``. ``wrapped_native``: the network's WETH, so that a trade paying ETH for WETH and
+    other tokens (an ETH-paid buy through the router, which wraps the ETH itself) pairs as much
+    ETH with the WETH as the WETH got (see ``pair_trade``)."""
     kinds = {k.lower(): v for k, v in (kinds or {}).items()}
     groups: dict[tuple, list[LedgerRow]] = {}
     for event in sorted(events, key=lambda e: (e.time, e.tx_hash or "", e.seq)):
@@ -107,7 +110,7 @@ def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = N
     rows: list[CsvRow] = []
     shares = _Principal()
     for group in groups.values():
-        made = _group_rows(group, kinds.get((group[0].tx_hash or "").lower()), shares, own_moves)
+        made = _group_rows(group, kinds.get((group[0].tx_hash or "").lower()), shares, own_moves, wrapped_native)
         rows += [replace(row, account=group[0].account) for row in made]
         shares.book(group)
     return rows
@@ -145,7 +148,7 @@ class _Principal:
 
 
 def _group_rows(events: list[LedgerRow], app_kind: str | None, shares: _Principal,
-                own_moves: bool = False) -> list[CsvRow]:
+                own_moves: bool = False, wrapped_native: str | None = None) -> list[CsvRow]:
     first = events[0]
     if first.tx_hash is None:
         return [_balance_row(e) for e in events]
@@ -159,7 +162,7 @@ def _group_rows(events: list[LedgerRow], app_kind: str | None, shares: _Principa
     gave = [e for e in events if e.label == "trade" and e.kind == "disposal"]
     got = [e for e in events if e.label == "trade" and e.kind == "acquisition"]
     if gave and got:
-        pieces = pair_trade(gave, got)
+        pieces = pair_trade(gave, got, wrapped_native)
         fees = split_fee(sum(e.quantity for e in gas), [worth for _s, _r, worth in pieces]) if gas else []
         for n, (sent, received, worth) in enumerate(pieces):
             part = (_whole(fees[n], gas[0].decimals), gas[0].symbol) if gas and fees[n] else None
@@ -268,12 +271,29 @@ def _balance_row(event: LedgerRow) -> CsvRow:
                   net_worth_usd=event.value_usd if event.priced else None, description=text)
 
 
-def pair_trade(gave: list[LedgerRow], got: list[LedgerRow]) -> list[tuple[tuple[Decimal, str], tuple[Decimal, str],
-                                                                          Decimal | None]]:
+Piece = tuple[tuple[Decimal, str], tuple[Decimal, str], Decimal | None]
+
+
+def pair_trade(gave: list[LedgerRow], got: list[LedgerRow], wrapped_native: str | None = None) -> list[Piece]:
     """(sent, received, net worth in USD) per row of one trade. Both sides are laid on [0, 1]
     by value (equal shares where a side is unpriced) and cut where either side changes asset:
     each piece pairs one asset given with one got. Pieces are exact base units (the last piece
-    of an asset takes what rounding left), so each asset's pieces sum to what moved."""
+    of an asset takes what rounding left), so each asset's pieces sum to what moved.
+
+    ETH given for ``wrapped_native`` (WETH) and other tokens, as an ETH-paid buy through the
+    router (which wraps the ETH and sends the WETH on): the WETH is paired first with exactly
+    as much ETH (the router wrapped it 1:1), the rest of the ETH (the other tokens' share and
+    any platform fee) is split by value over the other tokens. By value alone, ETH and WETH
+    priced apart would read "0.78 ETH -> 0.8 WETH"."""
+    native = [e for e in gave if e.token == NATIVE_ADDRESS]
+    wrapped = [e for e in got if wrapped_native and e.token.lower() == wrapped_native.lower()]
+    if len(native) == 1 and len(wrapped) == 1 and len(got) > 1 and native[0].quantity > wrapped[0].quantity:
+        eth, weth = native[0], wrapped[0]
+        first: Piece = ((_whole(weth.quantity, eth.decimals), eth.symbol), (_whole(weth.quantity, weth.decimals),
+                        weth.symbol), weth.value_usd if weth.priced or eth.priced else None)
+        rest = replace(eth, quantity=eth.quantity - weth.quantity, value_usd=max(eth.value_usd - weth.value_usd,
+                                                                                 Decimal(0)))
+        return [first, *pair_trade([rest if e is eth else e for e in gave], [e for e in got if e is not weth])]
     sent_cuts, got_cuts = _cuts(gave), _cuts(got)
     bounds = sorted(set(sent_cuts) | set(got_cuts))
     pieces = []
@@ -378,15 +398,17 @@ class ExportResult:
 
 
 def export_csv(store: Store, key: ChainKey, path: Path, overwrite: bool = False,
-               per_account: bool = False) -> ExportResult:
+               per_account: bool = False, wrapped_native: str | None = None) -> ExportResult:
     """Write the ledger of ``key`` to ``path`` (every account in one file, own-account moves
     without rows), or with ``per_account`` one file per account, ``<stem>-<name><suffix>``
     beside ``path``, in which an own-account move is a withdrawal in the sender's file and a
     deposit in the receiver's (Koinly imports each file into one wallet and pairs the two by
     hash as a transfer). Raises InvalidInput (nothing in the ledger; a file exists and
     ``overwrite`` is False; the folder is missing) or ExportFailed (could not write); nothing is
-    written unless every file can be (a per-account export checks every name first)."""
-    rows = koinly_rows(load_ledger_rows(store, key), journal_kinds(store, key), own_moves=per_account)
+    written unless every file can be (a per-account export checks every name first).
+    ``wrapped_native``: the network's WETH (``koinly_rows``)."""
+    rows = koinly_rows(load_ledger_rows(store, key), journal_kinds(store, key), own_moves=per_account,
+                       wrapped_native=wrapped_native)
     if not rows:
         raise InvalidInput("the ledger is empty on this network: read the history online first "
                            "(`basketry portfolio`), then export")

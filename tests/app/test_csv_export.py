@@ -219,3 +219,22 @@ def test_per_account_file_names_are_safe_and_distinct():
                                                         "0x" + "33" * 20: "Spare"})
     assert names == {ME: Path("/x/koinly-Main_Ledger-11111111.csv"), OTHER: Path("/x/koinly-main_ledger-22222222.csv"),
                      "0x" + "33" * 20: Path("/x/koinly-Spare.csv")}
+
+
+def test_eth_paid_for_weth_and_another_token_pairs_the_weth_one_to_one():
+    weth = TOKENS["WETH"][0]
+    # 0.1 ETH (priced 300) for 0.04 WETH priced apart (124: by value it would take 0.0413 ETH) and WBTC (175)
+    buy = [event("ETH", "disposal", 10**17, "300", seq=0),
+           event("WETH", "acquisition", 4 * 10**16, "124", seq=1),
+           event("WBTC", "acquisition", 200_000, "175", seq=2), gas(10**13, "0.03")]
+    rows = koinly_rows(buy, wrapped_native=weth.upper())
+    assert [(r.sent, r.received, r.net_worth_usd) for r in rows] == [
+        ((Decimal("0.04"), "ETH"), (Decimal("0.04"), "WETH"), Decimal("124")),
+        ((Decimal("0.06"), "ETH"), (Decimal("0.002"), "WBTC"), Decimal("175"))]
+    assert sum(r.fee[0] for r in rows) == Decimal("0.00001")
+    by_value = koinly_rows(buy)                                   # without knowing WETH: split by value
+    assert by_value[0].sent == (Decimal("0.041471571906354515"), "ETH")
+    # WETH alone for ETH (plus a platform fee) stays one row: nothing else to give the rest to
+    alone = koinly_rows([event("ETH", "disposal", 10**17, "300", seq=0),
+                         event("WETH", "acquisition", 99 * 10**15, "297", seq=1)], wrapped_native=weth)
+    assert [(r.sent, r.received) for r in alone] == [((Decimal("0.1"), "ETH"), (Decimal("0.099"), "WETH"))]

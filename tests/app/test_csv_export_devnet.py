@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -63,3 +64,17 @@ def test_per_account_files_show_an_own_account_move_as_a_transfer_pair(cli, hist
     again = cli("export", "csv", str(base), "--per-account", check=False)
     assert again.returncode != 0 and "koinly-demo.csv already exists" in out(again)["error"]
     assert out(cli("export", "csv", str(base), "--per-account", "--force"))["rows"] == result["rows"]
+
+
+def test_an_eth_paid_buy_pairs_the_eth_the_router_wrapped_with_the_weth(cli, history, tmp_path):
+    buy, _sent = history
+    path = tmp_path / "koinly.csv"
+    cli("export", "csv", str(path))
+    rows = {r["Received Currency"]: r for r in records(path) if r["TxHash"] == buy["tx_hash"]}
+    legs = {leg["symbol"]: Decimal(leg["received"]) for leg in buy["legs"]}
+    assert set(rows) == set(legs) == {"WETH", "WBTC"}
+    weth = rows["WETH"]
+    assert (weth["Sent Currency"], Decimal(weth["Sent Amount"]), Decimal(weth["Received Amount"])) == \
+        ("ETH", legs["WETH"], legs["WETH"])
+    assert rows["WBTC"]["Sent Currency"] == "ETH" and Decimal(rows["WBTC"]["Received Amount"]) == legs["WBTC"]
+    assert sum(Decimal(r["Sent Amount"]) for r in rows.values()) == Decimal("0.1")   # all the ETH paid

@@ -235,7 +235,7 @@ class ActivityPage(QWidget):
         if not path:
             return None
         worker = Worker(export_csv, self.context.store, journal.chain, Path(path), True,
-                        self.per_account_box.isChecked())
+                        self.per_account_box.isChecked(), self.context.network.wrapped_native)
         worker.signals.returned.connect(self._exported)
         worker.signals.errored.connect(self._export_failed)
         self._export = worker
