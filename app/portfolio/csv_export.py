@@ -100,8 +100,12 @@ def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = N
     a move has no row (one file holding every account: nothing left it). Each row names its
     ``account``. ``wrapped_native``: the network's WETH, so that a trade paying ETH for WETH and
     other tokens (an ETH-paid buy through the router, which wraps the ETH itself) pairs as much
-    ETH with the WETH as the WETH got (see ``pair_trade``)."""
+    ETH with the WETH as the WETH got (see ``pair_trade``). A symbol two tokens share is
+    written as each token's contract address (``currency_names``)."""
     kinds = {k.lower(): v for k, v in (kinds or {}).items()}
+    events = list(events)
+    names = currency_names(events)
+    events = [e if names[e.token] == e.symbol else replace(e, symbol=names[e.token]) for e in events]
     groups: dict[tuple, list[LedgerRow]] = {}
     for event in sorted(events, key=lambda e: (e.time, e.tx_hash or "", e.seq)):
         group = (event.time, event.tx_hash or "", event.account) if event.tx_hash else \
@@ -114,6 +118,21 @@ def koinly_rows(events: Iterable[LedgerRow], kinds: Mapping[str, str] | None = N
         rows += [replace(row, account=group[0].account) for row in made]
         shares.book(group)
     return rows
+
+
+def currency_names(events: Iterable[LedgerRow]) -> dict[str, str]:
+    """token address -> what the file calls it: its symbol, unless another token of the events
+    has the same symbol (case-insensitive: a fake "USDC" beside the real one), then its contract
+    address, which names one token on the chain. The native coin keeps its symbol (it has no
+    contract). Decided over the whole export, so the files of one per-account export agree."""
+    symbols: dict[str, str] = {}
+    for event in events:
+        symbols[event.token] = event.symbol
+    tokens_per_symbol: dict[str, set[str]] = {}
+    for token, symbol in symbols.items():
+        tokens_per_symbol.setdefault(symbol.upper(), set()).add(token.lower())
+    return {token: symbol if token == NATIVE_ADDRESS or len(tokens_per_symbol[symbol.upper()]) == 1 else token
+            for token, symbol in symbols.items()}
 
 
 class _Principal:

@@ -238,3 +238,17 @@ def test_eth_paid_for_weth_and_another_token_pairs_the_weth_one_to_one():
     alone = koinly_rows([event("ETH", "disposal", 10**17, "300", seq=0),
                          event("WETH", "acquisition", 99 * 10**15, "297", seq=1)], wrapped_native=weth)
     assert [(r.sent, r.received) for r in alone] == [((Decimal("0.1"), "ETH"), (Decimal("0.099"), "WETH"))]
+
+
+def test_a_symbol_two_tokens_share_is_written_as_each_ones_contract_address():
+    fake = "0x" + "0f" * 20
+    real_usdc = TOKENS["USDC"][0]
+    events = [*index_buy(),
+              LedgerRow("0x" + "cd" * 32, 0, T + 10, ME, fake, "usdc", 6, "acquisition", 5_000_000,
+                        Decimal("0"), Decimal("0"), "receive", "no price: valued at 0")]
+    rows = koinly_rows(events)
+    assert {r.sent[1] for r in rows if r.sent} == {real_usdc}               # the real USDC paid
+    assert rows[-1].received == (Decimal("5"), fake)                          # the fake one received
+    assert {r.received[1] for r in rows[:3]} == {"WBTC", "WETH", "UNI"}       # the others keep symbols
+    assert {r.fee[1] for r in rows if r.fee} == {"ETH"}
+    assert {r.sent[1] for r in koinly_rows(index_buy()) if r.sent} == {"USDC"}   # alone: its symbol

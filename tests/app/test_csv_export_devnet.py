@@ -78,3 +78,37 @@ def test_an_eth_paid_buy_pairs_the_eth_the_router_wrapped_with_the_weth(cli, his
         ("ETH", legs["WETH"], legs["WETH"])
     assert rows["WBTC"]["Sent Currency"] == "ETH" and Decimal(rows["WBTC"]["Received Amount"]) == legs["WBTC"]
     assert sum(Decimal(r["Sent Amount"]) for r in rows.values()) == Decimal("0.1")   # all the ETH paid
+
+
+def test_a_second_token_called_usdc_is_written_by_contract_address(cli, history, tmp_path):
+    """A fake "USDC" (another contract, same symbol), added as a known token and sent to demo:
+    both USDCs in the file are their contract addresses, every other currency its symbol."""
+    from app.devnet import artifacts
+    from app.devnet.deploy import _Deployer
+    from app.networks import get_network
+    from app.portfolio.view import chain_key_offline
+    from app.store import Store
+    from app.tokens import added
+
+    chain = cli.chain
+    fake = _Deployer(chain).deploy(artifacts.demo_contracts()["DemoToken"], "Fake USD Coin", "USDC", 6, 10**12)
+    with Store.open(cli.home) as store:
+        key = chain_key_offline(store, get_network("demo"))
+        added.save(store, key.chain_id, key.genesis_hash, added.read_erc20(chain, fake))
+        real = store.db.execute("SELECT address FROM tokens WHERE symbol = 'USDC' AND chain_id = ?",
+                                [key.chain_id]).fetchone()[0]
+    demo = out(cli("wallet", "list"))["accounts"][0]["address"]
+    token = chain.contract(fake, artifacts.demo_contracts()["DemoToken"].abi)
+    deployer = _Deployer(chain).address
+    chain.wait_for_receipt(chain.send_transaction({"from": deployer, "to": fake, "gas": 100_000,
+                                                   "data": token.encode_abi("transfer", [demo, 5 * 10**6])}))
+    cli("portfolio")
+    path = tmp_path / "koinly.csv"
+    cli("export", "csv", str(path))
+    rows = records(path)
+    currencies = {r[c] for r in rows for c in ("Sent Currency", "Received Currency", "Fee Currency")} - {""}
+    assert "USDC" not in currencies and {real, fake} <= currencies
+    assert {"ETH", "WETH", "WBTC"} <= currencies
+    [received] = [r for r in rows if r["Received Currency"] == fake]
+    assert Decimal(received["Received Amount"]) == 5
+    assert [r["Received Amount"] for r in rows if r["Received Currency"] == real] == ["100000"]   # demo's funding
