@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from app.devnet.manager import Devnet  # noqa: E402
 from app.index.planner import plan_index_buy  # noqa: E402
 from app.session import ChainSession  # noqa: E402
 from app.store import Store  # noqa: E402
-from bench.index_preview import environment  # noqa: E402
+from bench.index_preview import _free_port, environment  # noqa: E402
 from tests.support.rpc_proxy import RpcProxy  # noqa: E402
 
 AMOUNTS = ("1", "100", "1000")
@@ -153,12 +152,6 @@ def measure(session: ChainSession, proxy: RpcProxy, args, amount: str, buyer: st
         "round_trips": {"single": single_trips, "split": split_trips,
                         "planner_count": {"single": single.round_trips, "split": split.round_trips}},
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 if __name__ == "__main__":

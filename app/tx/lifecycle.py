@@ -26,7 +26,7 @@ from app.errors import (
 from app.tx.builder import simulate
 from app.tx.fees import Fees, bumped, suggest_fees
 from app.tx.journal import Journal, JournalEntry
-from app.tx.submission import PrivateRoute, send_raw, with_route_note
+from app.tx.submission import PrivateRoute, already_known, send_raw, with_route_note
 from wallet.prompts import Prompts, SigningSummary
 from wallet.signer import Signer
 
@@ -68,8 +68,7 @@ def broadcast(client: ChainClient, journal: Journal, entry: JournalEntry) -> Pri
         journal.set_status(entry.id, "signed", error=str(exc))
         raise
     except ChainError as exc:
-        text = str(exc).lower()
-        if "already known" not in text and "already imported" not in text:
+        if not already_known(str(exc)):
             journal.set_status(entry.id, "rejected", error=str(exc))
             raise
     journal.set_status(entry.id, "pending")

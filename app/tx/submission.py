@@ -93,7 +93,7 @@ def send_raw(client: ChainClient, raw: str) -> PrivateRoute | None:
             f"the private submission RPC {route.host} cannot be reached ({type(exc).__name__}): the "
             f"transaction was NOT sent, not to the public mempool either; {route.clear_hint()}") from exc
     except ChainError as exc:
-        if _already_known(str(exc)):
+        if already_known(str(exc)):
             return route
         raise PrivateSubmissionFailed(
             f"the private submission RPC {route.host} refused the transaction ({_reason(exc)}); nothing "
@@ -126,7 +126,8 @@ def sent_text(route: PrivateRoute | None) -> str:
     return f" (sent privately via {route.host})" if route else ""
 
 
-def _already_known(text: str) -> bool:
+def already_known(text: str) -> bool:
+    """The node already has these bytes (sent before): counts as sent."""
     text = text.lower()
     return "already known" in text or "already imported" in text
 

@@ -26,6 +26,7 @@ from app.session import ChainSession
 from app.trade_warnings import as_notes, fee_warnings, slippage_warnings
 from app.tx import lifecycle
 from app.tx.builder import next_nonce, simulate
+from app.tx.describe.balance_changes import TRANSFER_TOPIC
 from app.tx.describe.session import summary_for
 from app.tx.fees import suggest_fees
 from app.units import format_units
@@ -239,7 +240,7 @@ def _record(session: ChainSession, plan: VaultPlan, entry, method: str) -> dict[
     moved: dict[tuple[str, str, str], int] = {}
     for log in (entry.receipt or {}).get("logs", []):
         topics = log.get("topics", [])
-        if len(topics) == 3 and topics[0] == "0x" + "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef":
+        if len(topics) == 3 and topics[0] == TRANSFER_TOPIC:
             key = (to_checksum_address(log["address"]), "0x" + topics[1][-40:], "0x" + topics[2][-40:])
             moved[key] = moved.get(key, 0) + int(log["data"], 16)
     owner_l, zero = owner.lower(), "0x" + "0" * 40

@@ -1,4 +1,4 @@
-"""Fixtures for the core's tests: the CLI run as a user runs it."""
+"""Fixtures for the core's tests: the CLI run as a user runs it; a funded fresh key."""
 
 from __future__ import annotations
 
@@ -26,3 +26,15 @@ def cli(tmp_path, devnet, devnet_home, chain, secret_service, cli_zygote):
     run.home = home
     run.chain = chain
     return run
+
+
+@pytest.fixture
+def funded(chain):
+    """A fresh key with 10 ETH, and its signer."""
+    from eth_account import Account
+
+    from wallet.local_signer import LocalSigner
+
+    key = Account.create()
+    chain.rpc("anvil_setBalance", [key.address, hex(10 * 10**18)])
+    return LocalSigner(bytes(key.key))

@@ -21,19 +21,10 @@ from app.tx.builder import build_transaction, next_nonce
 from app.tx.describe import describe_transaction
 from app.tx.journal import ChainKey, Journal
 from wallet.errors import SigningRefused
-from wallet.local_signer import LocalSigner
 from wallet.prompts import AutoApprovePrompts
 from wallet.signer import MAX_TX_GAS
 
 RECIPIENT = "0x000000000000000000000000000000000000bEEF"
-
-
-@pytest.fixture
-def funded(chain):
-    """A fresh key with 10 ETH, and its signer."""
-    key = Account.create()
-    chain.rpc("anvil_setBalance", [key.address, hex(10 * 10**18)])
-    return LocalSigner(bytes(key.key))
 
 
 @pytest.fixture

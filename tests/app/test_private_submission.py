@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import pytest
-from eth_account import Account
 
 from app.errors import InvalidInput, PrivateSubmissionFailed, PrivateSubmissionUnreachable
 from app.session import ChainSession
@@ -25,18 +24,10 @@ from app.tx.describe import describe_transaction
 from app.tx.submission import submit_rpc_key
 from tests.conftest import free_port
 from tests.support.rpc_proxy import RpcProxy
-from wallet.local_signer import LocalSigner
 from wallet.prompts import AutoApprovePrompts
 
 RECIPIENT = "0x5A0b54D5dc17e0AadC383d2db43B0a0D3E029c4c"  # an ordinary address
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def funded(chain):
-    key = Account.create()
-    chain.rpc("anvil_setBalance", [key.address, hex(10 * 10**18)])
-    return LocalSigner(bytes(key.key))
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
+from app.portfolio.assets import NATIVE_ADDRESS  # noqa: F401 (the coin's key in ``prices``; re-exported)
 from app.units import format_units
 from wallet.prompts import Amount, FeeFigure
 
-NATIVE_ADDRESS = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE"   # EIP-7528, as app.portfolio.assets
 CENT = Decimal("0.01")
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
-TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
-NATIVE_LOG_ADDRESS = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE"
+from app.portfolio.assets import NATIVE_ADDRESS
+
+TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+NATIVE_LOG_ADDRESS = NATIVE_ADDRESS   # EIP-7528: the address traceTransfers logs the coin's moves from
 
 
 def net_changes(logs: Iterable[Mapping[str, Any]], account: str) -> dict[str, int]:
